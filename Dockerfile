@@ -1,0 +1,20 @@
+# The operator image: a static binary on distroless, running as non-root.
+# Build with `make docker-build IMG=...` (needs a Docker engine).
+FROM golang:1.26 AS builder
+ARG TARGETOS=linux
+ARG TARGETARCH=amd64
+WORKDIR /workspace
+COPY go.mod go.sum ./
+RUN go mod download
+COPY api/ api/
+COPY app/contract/ app/contract/
+COPY cmd/ cmd/
+COPY controllers/ controllers/
+COPY internal/ internal/
+RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} go build -trimpath -ldflags="-s -w" -o /docuflow ./cmd/docuflow
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=builder /docuflow /docuflow
+USER 65532:65532
+ENTRYPOINT ["/docuflow"]
+CMD ["manager"]

@@ -1,0 +1,160 @@
+# docuflow-operator: build, test and run the DocuFlowStack operator.
+# Every tool is pinned and installed into bin/ from the Go module proxy; nothing is
+# assumed on PATH but Go, make and git.
+
+# Image the operator is built into.
+IMG ?= docuflow/docuflow-operator:dev
+# Image of the DocuFlow API itself (app/).
+APP_IMG ?= docuflow/docuflow-api:dev
+
+# Pinned tool versions.
+CONTROLLER_TOOLS_VERSION ?= v0.20.1
+KUSTOMIZE_VERSION ?= v5.7.1
+GOLANGCI_LINT_VERSION ?= v2.15.0
+# The control plane envtest runs, built from source by hack/build-k8s-binaries.sh.
+ENVTEST_K8S_VERSION ?= 1.37.2
+
+# Upstream ACK CRDs for conformance (and for the integration tests when set).
+ACK_CRDS_DIR ?=
+
+SHELL := /usr/bin/env bash -o pipefail
+.SHELLFLAGS := -ec
+
+LOCALBIN ?= $(CURDIR)/bin/tools
+# Tool binaries carry their version in the name, so changing a pin installs the new one.
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
+KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+ENVTEST_DIR ?= $(CURDIR)/bin/k8s/$(ENVTEST_K8S_VERSION)
+KUBECTL ?= $(ENVTEST_DIR)/kubectl
+
+# Tests find the control plane through KUBEBUILDER_ASSETS; ACK_CRDS_DIR, when set,
+# swaps the generated test CRDs for the upstream ones.
+TEST_ENV = KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(if $(ACK_CRDS_DIR),ACK_CRDS_DIR=$(abspath $(ACK_CRDS_DIR)))
+GO_TEST_FLAGS ?= -count=1 -timeout 20m
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: generate
+generate: controller-gen ## Generate deepcopy code for the API and the ACK mirrors.
+	$(CONTROLLER_GEN) object paths="./api/..." paths="./internal/ack/..."
+
+.PHONY: manifests
+manifests: controller-gen ## Generate the CRD, the RBAC role and the ACK test CRDs.
+	rm -rf config/crd/bases test/crds/ack
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./api/..." paths="./controllers/..." \
+		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	$(CONTROLLER_GEN) crd:allowDangerousTypes=true paths="./internal/ack/..." output:crd:dir=test/crds/ack
+
+.PHONY: fmt
+fmt: ## Run gofmt on the code.
+	gofmt -w $$(git ls-files --cached --others --exclude-standard '*.go')
+
+.PHONY: vet
+vet: ## Run go vet, conformance build tag included.
+	go vet -tags conformance ./...
+
+.PHONY: lint
+lint: golangci-lint ## Run golangci-lint.
+	$(GOLANGCI_LINT) run --build-tags conformance ./...
+
+.PHONY: verify
+verify: controller-gen ## Fail when generated code is stale, go.mod is untidy, or gofmt, vet or lint complain.
+	CONTROLLER_GEN=$(CONTROLLER_GEN) hack/verify-generated.sh
+	go mod tidy -diff
+	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
+		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(MAKE) vet lint
+
+.PHONY: test
+test: envtest ## Run every test: unit, envtest integration, app against a throwaway PostgreSQL.
+	$(TEST_ENV) go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: conformance
+conformance: envtest ## Prove the ACK mirrors against upstream CRDs: make conformance ACK_CRDS_DIR=../shared/ack/crds
+	@if [ -z "$(ACK_CRDS_DIR)" ]; then \
+		echo "ACK_CRDS_DIR is not set: point it at the upstream ACK CRDs, e.g. make conformance ACK_CRDS_DIR=../shared/ack/crds (the releases are listed in its VERSIONS file)" >&2; exit 1; fi
+	@if [ ! -d "$(ACK_CRDS_DIR)" ]; then echo "ACK_CRDS_DIR=$(ACK_CRDS_DIR) is not a directory" >&2; exit 1; fi
+	$(TEST_ENV) go test -tags conformance $(GO_TEST_FLAGS) -v ./test/conformance/...
+
+##@ Build
+
+.PHONY: build
+build: ## Build the operator binary into bin/docuflow.
+	CGO_ENABLED=0 go build -trimpath -o bin/docuflow ./cmd/docuflow
+
+.PHONY: run
+run: envtest ## Run the operator on an embedded control plane (no cloud) with the sample stack.
+	$(TEST_ENV) go run ./cmd/docuflow local $(ARGS)
+
+.PHONY: run-cluster
+run-cluster: ## Run the operator against the cluster of the current kubeconfig.
+	go run ./cmd/docuflow manager --leader-elect=false $(ARGS)
+
+.PHONY: docker-build
+docker-build: ## Build the operator image (needs a Docker engine; there is none on the CI machines).
+	docker build -t $(IMG) .
+
+.PHONY: docker-build-app
+docker-build-app: ## Build the DocuFlow API image from app/Dockerfile (needs a Docker engine).
+	docker build -f app/Dockerfile -t $(APP_IMG) .
+
+##@ Deployment
+
+.PHONY: install
+install: manifests kustomize ## Install the DocuFlowStack CRD into the cluster of the current kubeconfig.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) apply --server-side -f -
+
+.PHONY: uninstall
+uninstall: manifests kustomize ## Remove the CRD (and so every DocuFlowStack) from the cluster.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found -f -
+
+.PHONY: deploy
+deploy: manifests kustomize ## Deploy the operator (image IMG) to the cluster of the current kubeconfig.
+	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+	$(KUSTOMIZE) build config/default | $(KUBECTL) apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: kustomize ## Remove the operator from the cluster.
+	$(KUSTOMIZE) build config/default | $(KUBECTL) delete --ignore-not-found -f -
+
+##@ Tools
+
+.PHONY: envtest
+envtest: ## Build kube-apiserver and etcd for envtest into bin/k8s/<version> (once).
+	hack/build-k8s-binaries.sh $(ENVTEST_DIR) kube-apiserver etcd
+
+.PHONY: kubectl
+kubectl: ## Build kubectl into bin/k8s/<version> (once).
+	hack/build-k8s-binaries.sh $(ENVTEST_DIR) kubectl
+
+.PHONY: controller-gen
+controller-gen: $(CONTROLLER_GEN)
+$(CONTROLLER_GEN):
+	$(call go-install-tool,$(CONTROLLER_GEN),sigs.k8s.io/controller-tools/cmd/controller-gen,$(CONTROLLER_TOOLS_VERSION))
+
+.PHONY: kustomize
+kustomize: $(KUSTOMIZE)
+$(KUSTOMIZE):
+	$(call go-install-tool,$(KUSTOMIZE),sigs.k8s.io/kustomize/kustomize/v5,$(KUSTOMIZE_VERSION))
+
+.PHONY: golangci-lint
+golangci-lint: $(GOLANGCI_LINT)
+$(GOLANGCI_LINT):
+	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION))
+
+# go-install-tool installs package $(2) at version $(3) and names the binary $(1).
+define go-install-tool
+@set -e; echo "Installing $(2)@$(3) into $(LOCALBIN)"; \
+tmp=$$(mktemp -d); GOBIN=$$tmp go install $(2)@$(3); \
+mkdir -p $(LOCALBIN); mv $$tmp/* $(1); rm -rf $$tmp
+endef

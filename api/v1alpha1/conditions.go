@@ -1,0 +1,53 @@
+package v1alpha1
+
+// Condition types on a DocuFlowStack. Ready, Reconciling and Stalled follow
+// kstatus; the others are one per component family.
+const (
+	// ConditionReady is the summary: every applicable family is ready at the
+	// current generation.
+	ConditionReady = "Ready"
+	// ConditionReconciling is True while the operator converges the stack.
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled is True when the stack cannot progress without a
+	// change: invalid input or a child AWS refused for good.
+	ConditionStalled = "Stalled"
+	// ConditionNetworkReady covers the VPC, subnets, gateways, routes, flow
+	// logs, endpoints and security groups.
+	ConditionNetworkReady = "NetworkReady"
+	// ConditionDatabaseReady covers the DB subnet group, parameter group and
+	// instance.
+	ConditionDatabaseReady = "DatabaseReady"
+	// ConditionLoadBalancerReady covers the load balancer, target group and
+	// listeners.
+	ConditionLoadBalancerReady = "LoadBalancerReady"
+	// ConditionServiceReady covers the roles, log group, cluster, task
+	// definition and service.
+	ConditionServiceReady = "ServiceReady"
+	// ConditionAutoscalingReady covers the scalable target and its policies.
+	ConditionAutoscalingReady = "AutoscalingReady"
+	// ConditionAlarmsReady covers the CloudWatch alarms, when alarms are used.
+	ConditionAlarmsReady = "AlarmsReady"
+)
+
+// Condition reasons.
+const (
+	// ReasonReady says everything the condition covers is in sync with AWS.
+	ReasonReady = "Ready"
+	// ReasonWaitingForDependency says a child waits for values only another
+	// child's creation in AWS provides.
+	ReasonWaitingForDependency = "WaitingForDependency"
+	// ReasonCreating says ACK is creating or updating a child in AWS.
+	ReasonCreating = "Creating"
+	// ReasonTerminal says ACK reported a child Terminal: it will not retry
+	// without a change.
+	ReasonTerminal = "Terminal"
+	// ReasonRecoverable says ACK reported an error it retries.
+	ReasonRecoverable = "Recoverable"
+	// ReasonProgressing says the operator is applying a new generation.
+	ReasonProgressing = "Progressing"
+	// ReasonApplyFailed says writing a child to the API server failed.
+	ReasonApplyFailed = "ApplyFailed"
+	// ReasonInvalidSpec says the spec is invalid in a way the schema could
+	// not catch.
+	ReasonInvalidSpec = "InvalidSpec"
+)

@@ -1,0 +1,535 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Profile is a named bundle of defaults for the fields a stack leaves unset.
+// +kubebuilder:validation:Enum=production;development
+type Profile string
+
+const (
+	// ProfileProduction is highly available, protected against deletion and
+	// private by default: Multi-AZ database, a NAT gateway per zone, VPC
+	// endpoints, flow logs, two tasks at least, a year of log retention.
+	ProfileProduction Profile = "production"
+	// ProfileDevelopment is the cheapest stack that still runs DocuFlow: a
+	// single-AZ database, one NAT gateway, no VPC endpoints, one task.
+	ProfileDevelopment Profile = "development"
+)
+
+// NATGatewayMode says how many NAT gateways the stack runs.
+// +kubebuilder:validation:Enum=PerZone;Single
+type NATGatewayMode string
+
+const (
+	// NATGatewaysPerZone runs one NAT gateway in every availability zone, so
+	// losing a zone does not cut the other zones' egress.
+	NATGatewaysPerZone NATGatewayMode = "PerZone"
+	// NATGatewaysSingle runs one NAT gateway for all zones: cheaper, but egress
+	// depends on a single zone.
+	NATGatewaysSingle NATGatewayMode = "Single"
+)
+
+// DeletionPolicy says what deleting the stack does to the database.
+// +kubebuilder:validation:Enum=Retain;Snapshot;Delete
+type DeletionPolicy string
+
+const (
+	// DeletionPolicyRetain keeps the database and the network it needs running
+	// in AWS; the stack only lets go of them.
+	DeletionPolicyRetain DeletionPolicy = "Retain"
+	// DeletionPolicySnapshot takes a final snapshot, then deletes the database.
+	DeletionPolicySnapshot DeletionPolicy = "Snapshot"
+	// DeletionPolicyDelete deletes the database and its automated backups. It is
+	// never a default: it must be set explicitly.
+	DeletionPolicyDelete DeletionPolicy = "Delete"
+)
+
+// DocuFlowStackSpec describes one DocuFlow environment on AWS.
+// +kubebuilder:validation:XValidation:rule="has(self.loadBalancer) && (has(self.loadBalancer.certificateARN) || (has(self.loadBalancer.insecureHTTPOnly) && self.loadBalancer.insecureHTTPOnly))",message="loadBalancer.certificateARN is required: HTTPS needs an ACM certificate (only development stacks may set insecureHTTPOnly instead)",fieldPath=.loadBalancer.certificateARN
+// +kubebuilder:validation:XValidation:rule="self.network.availabilityZones.all(z, z.startsWith(self.region))",message="every availability zone must be in spec.region",fieldPath=.network.availabilityZones
+// +kubebuilder:validation:XValidation:rule="!has(self.loadBalancer) || !has(self.loadBalancer.certificateARN) || self.loadBalancer.certificateARN.contains(':acm:' + self.region + ':')",message="the certificate must be an ACM certificate in spec.region",fieldPath=.loadBalancer.certificateARN
+// +kubebuilder:validation:XValidation:rule="!(self.profile == 'production' && has(self.loadBalancer) && has(self.loadBalancer.insecureHTTPOnly) && self.loadBalancer.insecureHTTPOnly)",message="insecureHTTPOnly is not allowed with profile production: set loadBalancer.certificateARN",fieldPath=.loadBalancer.insecureHTTPOnly
+// +kubebuilder:validation:XValidation:rule="(has(self.autoscaling.minTasks) ? self.autoscaling.minTasks : (self.profile == 'production' ? 2 : 1)) <= self.autoscaling.maxTasks",message="minTasks (2 by default in production, 1 in development) must not exceed maxTasks",fieldPath=.autoscaling.minTasks
+type DocuFlowStackSpec struct {
+	// Region is the AWS region every resource of the stack lives in, for
+	// example us-east-1. It cannot change after creation.
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="region cannot change: create a new stack in the other region"
+	Region string `json:"region"`
+
+	// Profile is the bundle of defaults for the fields left unset: production
+	// (Multi-AZ, deletion protection, NAT gateway per zone, VPC endpoints, flow
+	// logs, Retain on delete, two tasks, 365 days of logs) or development
+	// (single-AZ, one NAT gateway, no endpoints, Snapshot on delete, one task).
+	// Every default it chooses can be overridden field by field.
+	// +kubebuilder:default=production
+	// +optional
+	Profile Profile `json:"profile,omitempty"`
+
+	// Tags are added to every AWS resource of the stack, next to the stack's
+	// own identifying tags (docuflow.io/stack, docuflow.io/namespace).
+	// +kubebuilder:validation:MaxProperties=40
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) <= 128 && !k.startsWith('aws:') && !k.startsWith('docuflow.io/'))",message="tag keys must be at most 128 characters and must not start with the reserved prefixes aws: or docuflow.io/"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(self[k]) <= 256)",message="tag values must be at most 256 characters"
+	// +optional
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// Network is the VPC the stack creates and how it reaches the internet.
+	Network NetworkSpec `json:"network"`
+
+	// Database is the PostgreSQL instance that stores document metadata.
+	// +kubebuilder:default={}
+	// +optional
+	Database DatabaseSpec `json:"database"`
+
+	// Service is the DocuFlow API container and how ECS runs it.
+	Service ServiceSpec `json:"service"`
+
+	// LoadBalancer is the internet-facing Application Load Balancer in front of
+	// the service. It needs at least certificateARN (or, in development,
+	// insecureHTTPOnly).
+	// +optional
+	LoadBalancer LoadBalancerSpec `json:"loadBalancer"`
+
+	// Autoscaling bounds the number of tasks and sets the signals that scale it.
+	// +kubebuilder:default={}
+	// +optional
+	Autoscaling AutoscalingSpec `json:"autoscaling"`
+
+	// Observability is log retention and alarm notification.
+	// +kubebuilder:default={}
+	// +optional
+	Observability ObservabilitySpec `json:"observability"`
+}
+
+// NetworkSpec is the VPC of a stack: a public and a private subnet in every
+// availability zone, NAT for egress, optional VPC endpoints and flow logs.
+type NetworkSpec struct {
+	// VPCCIDR is the VPC's IPv4 range, an RFC 1918 block from /16 to /22. The
+	// subnets are carved from it deterministically (sixteen equal blocks,
+	// private ones first). It cannot change once set.
+	// +kubebuilder:default="10.0.0.0/16"
+	// +kubebuilder:validation:MaxLength=18
+	// +kubebuilder:validation:XValidation:rule="isCIDR(self) && cidr(self).ip().family() == 4",message="must be an IPv4 CIDR such as 10.40.0.0/16"
+	// +kubebuilder:validation:XValidation:rule="!isCIDR(self) || (cidr(self).prefixLength() >= 16 && cidr(self).prefixLength() <= 22)",message="must be a /16 to /22 block"
+	// +kubebuilder:validation:XValidation:rule="!isCIDR(self) || cidr(self).masked() == cidr(self)",message="must be the network address of the block, such as 10.40.0.0/16 rather than 10.40.1.0/16"
+	// +kubebuilder:validation:XValidation:rule="!isCIDR(self) || cidr('10.0.0.0/8').containsCIDR(self) || cidr('172.16.0.0/12').containsCIDR(self) || cidr('192.168.0.0/16').containsCIDR(self)",message="must be inside a private RFC 1918 range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="vpcCIDR cannot change: subnets, routes and the database live in it; create a new stack instead"
+	// +optional
+	VPCCIDR string `json:"vpcCIDR,omitempty"`
+
+	// AvailabilityZones are the zones of spec.region the stack spreads over,
+	// two to six distinct ones (zone letters a to h). Zones can be added but not
+	// removed: the database and the load balancer live in their subnets.
+	// +kubebuilder:validation:MinItems=2
+	// +kubebuilder:validation:MaxItems=6
+	// +listType=set
+	// +kubebuilder:validation:items:Pattern=`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9][a-h]$`
+	// +kubebuilder:validation:items:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="oldSelf.all(z, z in self)",message="availability zones cannot be removed while their subnets hold the database and the load balancer"
+	AvailabilityZones []string `json:"availabilityZones"`
+
+	// NATGateways is PerZone (one per availability zone) or Single. Defaults
+	// to PerZone in production and Single in development.
+	// +optional
+	NATGateways *NATGatewayMode `json:"natGateways,omitempty"`
+
+	// FlowLogs records the VPC's traffic in CloudWatch Logs.
+	// +kubebuilder:default={}
+	// +optional
+	FlowLogs FlowLogsSpec `json:"flowLogs"`
+
+	// PrivateEndpoints adds VPC endpoints (an S3 gateway endpoint and interface
+	// endpoints for ECR, CloudWatch Logs and Secrets Manager) so that image
+	// pulls, logs and secrets never leave the AWS network. Defaults to true in
+	// production and false in development.
+	// +optional
+	PrivateEndpoints *bool `json:"privateEndpoints,omitempty"`
+}
+
+// FlowLogsSpec configures VPC flow logs.
+type FlowLogsSpec struct {
+	// Enabled turns VPC flow logs on. Defaults to true in production and false
+	// in development.
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// RetentionDays is how long flow logs are kept, a value CloudWatch Logs
+	// accepts.
+	// +kubebuilder:default=90
+	// +kubebuilder:validation:Enum=1;3;5;7;14;30;60;90;120;150;180;365;400;545;731;1096;1827;2192;2557;2922;3288;3653
+	// +optional
+	RetentionDays int32 `json:"retentionDays,omitempty"`
+}
+
+// DatabaseSpec is the stack's PostgreSQL instance on Amazon RDS. It is always
+// encrypted, private, TLS-only, with IAM authentication on and its master
+// password managed by RDS in Secrets Manager.
+// +kubebuilder:validation:XValidation:rule="!has(self.maxStorageGiB) || self.maxStorageGiB >= self.storageGiB",message="maxStorageGiB must be at least storageGiB",fieldPath=.maxStorageGiB
+type DatabaseSpec struct {
+	// EngineVersion is the PostgreSQL version, major or major.minor, for
+	// example "16" or "16.4". The major version can be raised but never
+	// lowered.
+	// +kubebuilder:default="16.4"
+	// +kubebuilder:validation:Pattern=`^1[3-8](\.[0-9]{1,2})?$`
+	// +kubebuilder:validation:MaxLength=5
+	// +kubebuilder:validation:XValidation:rule="int(self.split('.')[0]) >= int(oldSelf.split('.')[0])",message="the PostgreSQL major version cannot be downgraded"
+	// +optional
+	EngineVersion string `json:"engineVersion,omitempty"`
+
+	// InstanceClass is the RDS instance class, for example db.t4g.medium.
+	// Defaults to db.t4g.medium in production and db.t4g.micro in development.
+	// +kubebuilder:validation:Pattern=`^db\.[a-z0-9-]+\.[a-z0-9]+$`
+	// +kubebuilder:validation:MaxLength=32
+	// +optional
+	InstanceClass string `json:"instanceClass,omitempty"`
+
+	// StorageGiB is the allocated gp3 storage. It can grow but not shrink.
+	// +kubebuilder:default=20
+	// +kubebuilder:validation:Minimum=20
+	// +kubebuilder:validation:Maximum=65536
+	// +kubebuilder:validation:XValidation:rule="self >= oldSelf",message="storage cannot shrink: RDS does not reduce allocated storage"
+	// +optional
+	StorageGiB int32 `json:"storageGiB,omitempty"`
+
+	// MaxStorageGiB is the cap for RDS storage autoscaling, at least
+	// storageGiB. Defaults to twice storageGiB.
+	// +kubebuilder:validation:Minimum=20
+	// +kubebuilder:validation:Maximum=65536
+	// +optional
+	MaxStorageGiB *int32 `json:"maxStorageGiB,omitempty"`
+
+	// MultiAZ keeps a synchronous standby in a second zone. Defaults to true in
+	// production and false in development.
+	// +optional
+	MultiAZ *bool `json:"multiAZ,omitempty"`
+
+	// BackupRetentionDays is how long automated backups are kept, 1 to 35.
+	// Defaults to 14 in production and 7 in development.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=35
+	// +optional
+	BackupRetentionDays *int32 `json:"backupRetentionDays,omitempty"`
+
+	// DeletionPolicy is what deleting the stack does to the data: Retain keeps
+	// the database (and the network it needs) in AWS, Snapshot takes a final
+	// snapshot and deletes it, Delete deletes it outright. Defaults to Retain in
+	// production and Snapshot in development; Delete is never a default.
+	// +optional
+	DeletionPolicy *DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// PerformanceInsights turns on Performance Insights (7 days, the free
+	// tier). Defaults to true in production and false in development.
+	// +optional
+	PerformanceInsights *bool `json:"performanceInsights,omitempty"`
+
+	// DatabaseName is the PostgreSQL database DocuFlow uses.
+	// +kubebuilder:default=docuflow
+	// +kubebuilder:validation:Pattern=`^[a-z][a-z0-9_]{0,62}$`
+	// +optional
+	DatabaseName string `json:"databaseName,omitempty"`
+}
+
+// EnvVar is a plain, non-secret setting passed to the container.
+// +kubebuilder:validation:XValidation:rule="!self.name.matches('(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)')",message="this name looks like a secret: plain environment is visible in the task definition; secrets come from Secrets Manager",fieldPath=.name
+// +kubebuilder:validation:XValidation:rule="!self.name.startsWith('DOCUFLOW_')",message="names starting with DOCUFLOW_ are reserved for the settings the operator injects",fieldPath=.name
+type EnvVar struct {
+	// Name is the variable's name.
+	// +kubebuilder:validation:Pattern=`^[A-Za-z_][A-Za-z0-9_]*$`
+	// +kubebuilder:validation:MaxLength=128
+	Name string `json:"name"`
+	// Value is the variable's value.
+	// +kubebuilder:validation:MaxLength=4096
+	// +optional
+	Value string `json:"value,omitempty"`
+}
+
+// ServiceSpec is the DocuFlow API container and its Fargate size.
+// +kubebuilder:validation:XValidation:rule="(self.cpu == 256 && self.memory in [512, 1024, 2048]) || (self.cpu == 512 && self.memory >= 1024 && self.memory <= 4096 && self.memory % 1024 == 0) || (self.cpu == 1024 && self.memory >= 2048 && self.memory <= 8192 && self.memory % 1024 == 0) || (self.cpu == 2048 && self.memory >= 4096 && self.memory <= 16384 && self.memory % 1024 == 0) || (self.cpu == 4096 && self.memory >= 8192 && self.memory <= 30720 && self.memory % 1024 == 0) || (self.cpu == 8192 && self.memory >= 16384 && self.memory <= 61440 && self.memory % 4096 == 0) || (self.cpu == 16384 && self.memory >= 32768 && self.memory <= 122880 && self.memory % 8192 == 0)",message="cpu and memory must be a pair Fargate offers, for example cpu 512 with memory 1024 to 4096 in steps of 1024",fieldPath=.memory
+type ServiceSpec struct {
+	// Image is the DocuFlow API container image, for example
+	// public.ecr.aws/docuflow/api:1.4.2. Pin a tag or a digest.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^[^\s]+$`
+	// +kubebuilder:validation:XValidation:rule="!self.endsWith(':latest')",message="pin a version or a digest instead of :latest so that every rollout is deliberate"
+	Image string `json:"image"`
+
+	// ContainerPort is the port the container listens on, 1 to 65535.
+	// +kubebuilder:default=8080
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	// +optional
+	ContainerPort int32 `json:"containerPort,omitempty"`
+
+	// CPU is the task's CPU units (256 = a quarter vCPU).
+	// +kubebuilder:default=512
+	// +kubebuilder:validation:Enum=256;512;1024;2048;4096;8192;16384
+	// +optional
+	CPU int32 `json:"cpu,omitempty"`
+
+	// Memory is the task's memory in MiB; it must be a size Fargate offers for
+	// the chosen cpu.
+	// +kubebuilder:default=1024
+	// +kubebuilder:validation:Minimum=512
+	// +kubebuilder:validation:Maximum=122880
+	// +optional
+	Memory int32 `json:"memory,omitempty"`
+
+	// Env are plain settings for the container. Names that look like secrets
+	// (PASSWORD, SECRET, TOKEN, API_KEY, ...) and the reserved DOCUFLOW_ prefix
+	// are rejected: the database credentials are injected from Secrets Manager.
+	// +kubebuilder:validation:MaxItems=100
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Env []EnvVar `json:"env,omitempty"`
+
+	// HealthCheckPath is the HTTP path the load balancer probes, starting
+	// with "/".
+	// +kubebuilder:default="/healthz"
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^/[^\s]*$`
+	// +optional
+	HealthCheckPath string `json:"healthCheckPath,omitempty"`
+}
+
+// AccessLogsSpec sends the load balancer's access logs to S3.
+type AccessLogsSpec struct {
+	// Bucket is an existing S3 bucket whose policy lets Elastic Load Balancing
+	// write to it.
+	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`
+	Bucket string `json:"bucket"`
+	// Prefix is the key prefix inside the bucket, without leading or trailing
+	// slash.
+	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:Pattern=`^([^/\s]+(/[^/\s]+)*)?$`
+	// +optional
+	Prefix string `json:"prefix,omitempty"`
+}
+
+// LoadBalancerSpec is the internet-facing Application Load Balancer: HTTPS on
+// 443 with an ACM certificate, and HTTP on 80 only to redirect to HTTPS.
+// +kubebuilder:validation:XValidation:rule="!(has(self.certificateARN) && has(self.insecureHTTPOnly) && self.insecureHTTPOnly)",message="insecureHTTPOnly and certificateARN contradict each other: remove one",fieldPath=.insecureHTTPOnly
+type LoadBalancerSpec struct {
+	// CertificateARN is the ACM certificate for the HTTPS listener, in the
+	// stack's region. Required unless insecureHTTPOnly.
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$`
+	// +optional
+	CertificateARN *string `json:"certificateARN,omitempty"`
+
+	// InsecureHTTPOnly serves plain HTTP on port 80 without TLS. Development
+	// stacks only; rejected with profile production.
+	// +kubebuilder:default=false
+	// +optional
+	InsecureHTTPOnly bool `json:"insecureHTTPOnly,omitempty"`
+
+	// AllowedCIDRs are the IPv4 ranges allowed to reach the load balancer on
+	// ports 443 and 80.
+	// +kubebuilder:default={"0.0.0.0/0"}
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=25
+	// +listType=set
+	// +kubebuilder:validation:items:MaxLength=18
+	// +kubebuilder:validation:items:XValidation:rule="isCIDR(self) && cidr(self).ip().family() == 4 && cidr(self).masked() == cidr(self)",message="must be an IPv4 CIDR in network form, such as 203.0.113.0/24 or 0.0.0.0/0"
+	// +optional
+	AllowedCIDRs []string `json:"allowedCIDRs,omitempty"`
+
+	// SSLPolicy is the HTTPS listener's security policy; only policies whose
+	// minimum is TLS 1.2 are accepted.
+	// +kubebuilder:default="ELBSecurityPolicy-TLS13-1-2-2021-06"
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)[A-Za-z0-9-]*$`
+	// +optional
+	SSLPolicy string `json:"sslPolicy,omitempty"`
+
+	// IdleTimeoutSeconds closes idle connections after this many seconds.
+	// +kubebuilder:default=60
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=4000
+	// +optional
+	IdleTimeoutSeconds int32 `json:"idleTimeoutSeconds,omitempty"`
+
+	// AccessLogs sends access logs to an S3 bucket you own. Optional, but
+	// AWS Security Hub (ELB.5) expects it for production.
+	// +optional
+	AccessLogs *AccessLogsSpec `json:"accessLogs,omitempty"`
+}
+
+// AutoscalingSpec bounds the service's task count and sets target-tracking
+// signals.
+type AutoscalingSpec struct {
+	// MinTasks is the fewest tasks the service runs. Defaults to 2 in
+	// production (one zone can fail) and 1 in development.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	// +optional
+	MinTasks *int32 `json:"minTasks,omitempty"`
+
+	// MaxTasks is the most tasks the service runs.
+	// +kubebuilder:default=10
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	// +optional
+	MaxTasks int32 `json:"maxTasks,omitempty"`
+
+	// TargetCPUPercent is the average CPU utilisation the service scales to.
+	// +kubebuilder:default=60
+	// +kubebuilder:validation:Minimum=10
+	// +kubebuilder:validation:Maximum=95
+	// +optional
+	TargetCPUPercent int32 `json:"targetCPUPercent,omitempty"`
+
+	// TargetMemoryPercent, when set, also scales on average memory utilisation.
+	// +kubebuilder:validation:Minimum=10
+	// +kubebuilder:validation:Maximum=95
+	// +optional
+	TargetMemoryPercent *int32 `json:"targetMemoryPercent,omitempty"`
+
+	// RequestsPerTarget, when set, also scales on load balancer requests per
+	// task per minute.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000000
+	// +optional
+	RequestsPerTarget *int32 `json:"requestsPerTarget,omitempty"`
+
+	// ScaleInCooldownSeconds is how long after a scale-in before another.
+	// +kubebuilder:default=300
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=3600
+	// +optional
+	ScaleInCooldownSeconds int32 `json:"scaleInCooldownSeconds,omitempty"`
+
+	// ScaleOutCooldownSeconds is how long after a scale-out before another.
+	// +kubebuilder:default=60
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=3600
+	// +optional
+	ScaleOutCooldownSeconds int32 `json:"scaleOutCooldownSeconds,omitempty"`
+}
+
+// ObservabilitySpec is log retention and where alarms go.
+type ObservabilitySpec struct {
+	// LogRetentionDays is how long the application's logs are kept, a value
+	// CloudWatch Logs accepts. Defaults to 365 in production (AWS Security Hub
+	// CloudWatch.16) and 30 in development.
+	// +kubebuilder:validation:Enum=1;3;5;7;14;30;60;90;120;150;180;365;400;545;731;1096;1827;2192;2557;2922;3288;3653
+	// +optional
+	LogRetentionDays *int32 `json:"logRetentionDays,omitempty"`
+
+	// AlarmTopicARN is an SNS topic; when set, the stack creates CloudWatch
+	// alarms (load balancer 5xx, unhealthy targets, latency, service CPU and
+	// memory, database CPU and free storage) that notify it.
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`
+	// +optional
+	AlarmTopicARN *string `json:"alarmTopicARN,omitempty"`
+}
+
+// DatabaseStatus is where the application finds its database.
+type DatabaseStatus struct {
+	// Endpoint is the database's DNS name.
+	// +optional
+	Endpoint string `json:"endpoint,omitempty"`
+	// Port is the database's port.
+	// +optional
+	Port int32 `json:"port,omitempty"`
+	// SecretARN is the Secrets Manager secret RDS keeps the master
+	// credentials in.
+	// +optional
+	SecretARN string `json:"secretARN,omitempty"`
+}
+
+// ResourceStatus is the state of one ACK resource the stack owns.
+type ResourceStatus struct {
+	// Kind is the ACK kind, for example DBInstance.
+	Kind string `json:"kind"`
+	// Name is the ACK resource's name in the stack's namespace.
+	Name string `json:"name"`
+	// Ready is true when ACK reports the AWS resource in sync.
+	Ready bool `json:"ready"`
+	// Reason is a CamelCase word for the resource's state.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// Message says, in a sentence, why the resource is not ready.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// DocuFlowStackStatus is the observed state of a stack.
+type DocuFlowStackStatus struct {
+	// ObservedGeneration is the spec generation the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Conditions: Ready (summary), Reconciling, Stalled, and one per component
+	// family: NetworkReady, DatabaseReady, LoadBalancerReady, ServiceReady,
+	// AutoscalingReady, AlarmsReady.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// URL is where DocuFlow is served.
+	// +optional
+	URL string `json:"url,omitempty"`
+
+	// LoadBalancerDNSName is the load balancer's DNS name, for a CNAME or
+	// alias record.
+	// +optional
+	LoadBalancerDNSName string `json:"loadBalancerDNSName,omitempty"`
+
+	// Database is where the application finds its database.
+	// +optional
+	Database *DatabaseStatus `json:"database,omitempty"`
+
+	// Tasks is running/desired tasks of the service, for example "2/2".
+	// +optional
+	Tasks string `json:"tasks,omitempty"`
+
+	// Resources lists every ACK resource the stack owns and its state.
+	// +listType=map
+	// +listMapKey=kind
+	// +listMapKey=name
+	// +optional
+	Resources []ResourceStatus `json:"resources,omitempty"`
+}
+
+// DocuFlowStack runs one DocuFlow environment on AWS through AWS Controllers
+// for Kubernetes: network, PostgreSQL, the API service on ECS Fargate behind an
+// Application Load Balancer, autoscaling and alarms.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=dfs;docuflow,categories=docuflow
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`
+// +kubebuilder:printcolumn:name="Tasks",type=string,JSONPath=`.status.tasks`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type DocuFlowStack struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the desired environment.
+	Spec DocuFlowStackSpec `json:"spec"`
+	// Status is what the operator observed.
+	// +optional
+	Status DocuFlowStackStatus `json:"status,omitempty"`
+}
+
+// DocuFlowStackList is a list of DocuFlowStacks.
+// +kubebuilder:object:root=true
+type DocuFlowStackList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// Items are the stacks.
+	Items []DocuFlowStack `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&DocuFlowStack{}, &DocuFlowStackList{})
+}

@@ -1,0 +1,42 @@
+// Command docuflow is the DocuFlowStack operator: `docuflow manager` runs the
+// controller manager in a cluster, `docuflow local` runs it on an embedded
+// control plane with the sample stack, for a first look without any cloud.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+const usage = `docuflow: the DocuFlowStack operator
+
+Usage:
+  docuflow manager [flags]   run the controller manager against the current cluster
+  docuflow local [flags]     run it on an embedded control plane (no cloud) with the sample stack
+
+Run 'docuflow <command> -h' for a command's flags.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "manager":
+		err = runManager(os.Args[2:])
+	case "local":
+		err = runLocal(os.Args[2:])
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "docuflow: unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "docuflow %s: %v\n", os.Args[1], err)
+		os.Exit(1)
+	}
+}
