@@ -8,7 +8,8 @@ package v1alpha1
 
 import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/scheme"
+
+	"github.com/docuflow/docuflow-operator/internal/schemebuilder"
 )
 
 var (
@@ -16,7 +17,7 @@ var (
 	GroupVersion = schema.GroupVersion{Group: "platform.docuflow.io", Version: "v1alpha1"}
 
 	// SchemeBuilder registers the kinds of this group with a scheme.
-	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+	SchemeBuilder = &schemebuilder.Builder{GroupVersion: GroupVersion}
 
 	// AddToScheme adds the kinds of this group to a scheme.
 	AddToScheme = SchemeBuilder.AddToScheme

@@ -430,4 +430,3 @@ func expectRejection(t *testing.T, err error, field, says string) {
 		t.Errorf("the error does not say %q:\n%s", says, msg)
 	}
 }
-

@@ -66,8 +66,19 @@ func runLocal(args []string) error {
 	if err != nil {
 		return err
 	}
-	mgrErr := make(chan error, 1)
-	go func() { mgrErr <- mgr.Start(ctx) }()
+	// The manager must be gone before the control plane stops, or kube-apiserver
+	// waits for its watches to end; this defer runs before env.Stop's.
+	mgrCtx, stopMgr := context.WithCancel(ctx)
+	mgrDone := make(chan struct{})
+	var mgrRunErr error
+	go func() {
+		mgrRunErr = mgr.Start(mgrCtx)
+		close(mgrDone)
+	}()
+	defer func() {
+		stopMgr()
+		<-mgrDone
+	}()
 
 	stack, err := readStack(*sample)
 	if err != nil {
@@ -76,8 +87,10 @@ func runLocal(args []string) error {
 	if stack.Namespace == "" {
 		stack.Namespace = "default"
 	}
-	c := mgr.GetClient()
-	if err := c.Create(ctx, stack); err != nil {
+	// Read straight from the API server: the manager's cache may not have
+	// seen the new stack yet.
+	c := mgr.GetAPIReader()
+	if err := mgr.GetClient().Create(ctx, stack); err != nil {
 		return fmt.Errorf("applying %s: %w", *sample, err)
 	}
 	fmt.Printf("Applied DocuFlowStack %s/%s from %s\n", stack.Namespace, stack.Name, *sample)
@@ -94,8 +107,8 @@ func runLocal(args []string) error {
 	case <-ctx.Done():
 		fmt.Println("Interrupted; stopping the operator and the control plane.")
 		return nil
-	case err := <-mgrErr:
-		return err
+	case <-mgrDone:
+		return fmt.Errorf("the manager stopped unexpectedly: %w", mgrRunErr)
 	}
 }
 
@@ -136,14 +149,14 @@ func writeKubeconfig(env *envtest.Environment, dir string) (string, error) {
 
 // reportUntilObserved waits until the operator has written status for the
 // stack's current generation and prints its conditions.
-func reportUntilObserved(ctx context.Context, c client.Client, key types.NamespacedName) error {
+func reportUntilObserved(ctx context.Context, c client.Reader, key types.NamespacedName) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		stack := &platformv1alpha1.DocuFlowStack{}
-		if err := c.Get(ctx, key, stack); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		if err := c.Get(ctx, key, stack); err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 			return fmt.Errorf("reading DocuFlowStack %s: %w", key, err)
 		}
 		if stack.Status.ObservedGeneration == stack.Generation && stack.Generation > 0 {
