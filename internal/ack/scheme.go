@@ -1,7 +1,12 @@
 package ack
 
 import (
+	"fmt"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	applicationautoscalingv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/applicationautoscaling/v1alpha1"
 	cloudwatchv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/cloudwatch/v1alpha1"
@@ -65,4 +70,51 @@ func Kinds() []core.Object {
 		&applicationautoscalingv1alpha1.ScalingPolicy{},
 		&cloudwatchv1alpha1.MetricAlarm{},
 	}
+}
+
+var (
+	schemeOnce sync.Once
+	scheme     *runtime.Scheme
+)
+
+// Scheme returns a scheme that knows every mirrored kind and nothing else.
+func Scheme() *runtime.Scheme {
+	schemeOnce.Do(func() {
+		scheme = runtime.NewScheme()
+		if err := AddToScheme(scheme); err != nil {
+			panic(fmt.Sprintf("registering the ACK mirrors: %v", err))
+		}
+	})
+	return scheme
+}
+
+// NewList returns an empty list object for the kind of obj.
+func NewList(obj core.Object) (client.ObjectList, error) {
+	gvks, _, err := Scheme().ObjectKinds(obj)
+	if err != nil || len(gvks) == 0 {
+		return nil, fmt.Errorf("%T is not a mirrored ACK kind: %w", obj, err)
+	}
+	gvk := gvks[0]
+	gvk.Kind += "List"
+	o, err := Scheme().New(gvk)
+	if err != nil {
+		return nil, fmt.Errorf("creating a %s: %w", gvk.Kind, err)
+	}
+	list, ok := o.(client.ObjectList)
+	if !ok {
+		return nil, fmt.Errorf("%s is not a list", gvk.Kind)
+	}
+	return list, nil
+}
+
+// Items returns the items of a list of mirrored objects.
+func Items(list client.ObjectList) []core.Object {
+	var out []core.Object
+	_ = meta.EachListItem(list, func(o runtime.Object) error {
+		if obj, ok := o.(core.Object); ok {
+			out = append(out, obj)
+		}
+		return nil
+	})
+	return out
 }
