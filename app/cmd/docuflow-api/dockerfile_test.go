@@ -1,0 +1,44 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/docuflow/docuflow-operator/app/contract"
+)
+
+// There is no container engine in CI, so this test holds the Dockerfile to
+// the contract the operator builds its task definition from.
+func TestTheDockerfileMatchesTheContract(t *testing.T) {
+	b, err := os.ReadFile("../../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	df := string(b)
+	hc := contract.HealthCheckCommand()[1:]
+	wants := []struct {
+		name    string
+		pattern string
+	}{
+		{name: "builds with the Go 1.26 image", pattern: `(?m)^FROM .*golang:1\.26 AS build$`},
+		{name: "builds without cgo", pattern: `CGO_ENABLED=0`},
+		{name: "ends on distroless static nonroot", pattern: `(?m)^FROM gcr\.io/distroless/static-debian12:nonroot$`},
+		{name: "copies the binary to the contract path", pattern: `(?m)^COPY --from=build \S+ ` + regexp.QuoteMeta(contract.BinaryPath) + `$`},
+		{name: "runs as the contract user", pattern: `(?m)^USER ` + strconv.Itoa(contract.RunAsUID) + `:` + strconv.Itoa(contract.RunAsGID) + `$`},
+		{name: "exposes the default port", pattern: `(?m)^EXPOSE ` + strconv.Itoa(contract.DefaultListenPort) + `$`},
+		{name: "starts the binary", pattern: `(?m)^ENTRYPOINT \["` + regexp.QuoteMeta(contract.BinaryPath) + `"\]$`},
+		{name: "health-checks with the subcommand", pattern: regexp.QuoteMeta(`CMD ["` + strings.Join(hc, `", "`) + `"]`)},
+		{name: "injects version and build into main", pattern: `-X main\.version=\$\{VERSION\} -X main\.build=\$\{BUILD\}`},
+	}
+	for _, w := range wants {
+		if !regexp.MustCompile(w.pattern).MatchString(df) {
+			t.Errorf("Dockerfile no longer %s (pattern %s)", w.name, w.pattern)
+		}
+	}
+	if strings.Count(df, "\nFROM ") != 2 {
+		t.Error("Dockerfile is not a two-stage build")
+	}
+}

@@ -1,0 +1,261 @@
+package acksim
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
+
+	"github.com/docuflow/docuflow-operator/internal/ack/core"
+)
+
+// refTarget is what a reference field resolves to (REFERENCE §13).
+type refTarget struct {
+	kind     string
+	group    string
+	resource string
+	// path is the JSON path of the value in the referenced object.
+	path []string
+	// field is the runtime's spelling of that path, used in its messages.
+	field string
+	// skipState skips the Synced and Terminal checks, as the ec2 controller
+	// does for SecurityGroup groupRef so that groups can reference each other.
+	skipState bool
+}
+
+func statusField(kind, group, resource, jsonName, goName string) refTarget {
+	return refTarget{kind: kind, group: group, resource: resource, path: []string{"status", jsonName}, field: "Status." + goName}
+}
+
+func specField(kind, group, resource, jsonName, goName string) refTarget {
+	return refTarget{kind: kind, group: group, resource: resource, path: []string{"spec", jsonName}, field: "Spec." + goName}
+}
+
+func arnField(kind, group, resource string) refTarget {
+	return refTarget{kind: kind, group: group, resource: resource, path: []string{"status", "ackResourceMetadata", "arn"}, field: "Status.ACKResourceMetadata.ARN"}
+}
+
+const (
+	ec2Group    = "ec2.services.k8s.aws"
+	rdsGroup    = "rds.services.k8s.aws"
+	iamGroup    = "iam.services.k8s.aws"
+	ecsGroup    = "ecs.services.k8s.aws"
+	elbv2Group  = "elbv2.services.k8s.aws"
+	logsGroup   = "cloudwatchlogs.services.k8s.aws"
+	kmsGroup    = "kms.services.k8s.aws"
+	kmsResource = "keys"
+)
+
+var (
+	vpcTarget    = statusField("VPC", ec2Group, "vpcs", "vpcID", "VPCID")
+	subnetTarget = statusField("Subnet", ec2Group, "subnets", "subnetID", "SubnetID")
+	sgTarget     = statusField("SecurityGroup", ec2Group, "securitygroups", "id", "ID")
+	rtbTarget    = statusField("RouteTable", ec2Group, "routetables", "routeTableID", "RouteTableID")
+	roleTarget   = arnField("Role", iamGroup, "roles")
+	policyTarget = arnField("Policy", iamGroup, "policies")
+	kmsTarget    = arnField("Key", kmsGroup, kmsResource)
+	groupTarget  = func() refTarget { t := sgTarget; t.skipState = true; return t }()
+)
+
+// refTargets maps a reference field's JSON name, without its Ref or Refs
+// suffix, to its target. The names mean the same thing in every mirrored kind.
+var refTargets = map[string]refTarget{
+	"vpc":                        vpcTarget,
+	"subnet":                     subnetTarget,
+	"routeTable":                 rtbTarget,
+	"securityGroup":              sgTarget,
+	"vpcSecurityGroup":           sgTarget,
+	"group":                      groupTarget,
+	"gateway":                    statusField("InternetGateway", ec2Group, "internetgateways", "internetGatewayID", "InternetGatewayID"),
+	"natGateway":                 statusField("NATGateway", ec2Group, "natgateways", "natGatewayID", "NATGatewayID"),
+	"vpcEndpoint":                statusField("VPCEndpoint", ec2Group, "vpcendpoints", "vpcEndpointID", "VPCEndpointID"),
+	"allocation":                 statusField("ElasticIPAddress", ec2Group, "elasticipaddresses", "allocationID", "AllocationID"),
+	"dbSubnetGroup":              specField("DBSubnetGroup", rdsGroup, "dbsubnetgroups", "name", "Name"),
+	"dbParameterGroup":           specField("DBParameterGroup", rdsGroup, "dbparametergroups", "name", "Name"),
+	"logGroup":                   specField("LogGroup", logsGroup, "loggroups", "name", "Name"),
+	"cluster":                    specField("Cluster", ecsGroup, "clusters", "name", "Name"),
+	"taskDefinition":             specField("TaskDefinition", ecsGroup, "taskdefinitions", "family", "Family"),
+	"role":                       roleTarget,
+	"taskRole":                   roleTarget,
+	"monitoringRole":             roleTarget,
+	"deliverLogsPermission":      roleTarget,
+	"policy":                     policyTarget,
+	"permissionsBoundary":        policyTarget,
+	"targetGroup":                arnField("TargetGroup", elbv2Group, "targetgroups"),
+	"loadBalancer":               arnField("LoadBalancer", elbv2Group, "loadbalancers"),
+	"listener":                   arnField("Listener", elbv2Group, "listeners"),
+	"kmsKey":                     kmsTarget,
+	"masterUserSecretKMSKey":     kmsTarget,
+	"performanceInsightsKMSKey":  kmsTarget,
+	"certificateAuthority":       arnField("CertificateAuthority", "acmpca.services.k8s.aws", "certificateauthorities"),
+	"transitGateway":             statusField("TransitGateway", ec2Group, "transitgateways", "transitGatewayID", "TransitGatewayID"),
+	"vpcPeeringConnection":       statusField("VPCPeeringConnection", ec2Group, "vpcpeeringconnections", "vpcPeeringConnectionID", "VPCPeeringConnectionID"),
+	"service":                    statusField("VPCEndpointServiceConfiguration", ec2Group, "vpcendpointserviceconfigurations", "serviceName", "ServiceName"),
+	"secretsManagerSecretKMSKey": kmsTarget,
+}
+
+var (
+	wrapperType      = reflect.TypeFor[*ackv1alpha1.AWSResourceReferenceWrapper]()
+	wrapperSliceType = reflect.TypeFor[[]*ackv1alpha1.AWSResourceReferenceWrapper]()
+)
+
+// refSite is one reference field found in a spec.
+type refSite struct {
+	// path is the field's JSON path, e.g. spec.routes[0].gatewayRef.
+	path string
+	// field is the field's JSON name, e.g. gatewayRef.
+	field string
+	// base is field without the Ref or Refs suffix, the key of refTargets.
+	base string
+	// literal is the JSON name of the value field the reference replaces
+	// (vpcID for vpcRef), or "" when the struct has none.
+	literal    string
+	literalSet bool
+	// refs are the set references; an empty wrapper is no reference.
+	refs []*ackv1alpha1.AWSResourceReferenceWrapper
+}
+
+// referenceSites finds every *Ref and *Refs field of type
+// AWSResourceReferenceWrapper in obj's spec, at any depth, in field order.
+// Sites whose references are all empty are included with no refs, so callers
+// can still check the literal/ref exclusion.
+func referenceSites(obj core.Object) []refSite {
+	v := reflect.ValueOf(obj)
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return nil
+	}
+	spec := v.FieldByName("Spec")
+	if !spec.IsValid() {
+		return nil
+	}
+	var sites []refSite
+	walkRefs(spec, "spec", &sites)
+	return sites
+}
+
+func walkRefs(v reflect.Value, path string, sites *[]refSite) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			walkRefs(v.Elem(), path, sites)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			walkRefs(v.Index(i), fmt.Sprintf("%s[%d]", path, i), sites)
+		}
+	case reflect.Map:
+		keys := v.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+		for _, k := range keys {
+			walkRefs(v.MapIndex(k), fmt.Sprintf("%s[%v]", path, k), sites)
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, inline := jsonName(f)
+			if name == "-" {
+				continue
+			}
+			fv := v.Field(i)
+			if inline {
+				walkRefs(fv, path, sites)
+				continue
+			}
+			if base, ok := refBase(f, name); ok {
+				site := refSite{path: path + "." + name, field: name, base: base}
+				site.literal, site.literalSet = literalSibling(v, base)
+				site.refs = setRefs(fv)
+				*sites = append(*sites, site)
+				continue
+			}
+			walkRefs(fv, path+"."+name, sites)
+		}
+	}
+}
+
+// refBase returns the name without its Ref or Refs suffix when f is a
+// reference field.
+func refBase(f reflect.StructField, name string) (string, bool) {
+	switch {
+	case f.Type == wrapperType && strings.HasSuffix(name, "Ref"):
+		return strings.TrimSuffix(name, "Ref"), true
+	case f.Type == wrapperSliceType && strings.HasSuffix(name, "Refs"):
+		return strings.TrimSuffix(name, "Refs"), true
+	}
+	return "", false
+}
+
+// setRefs returns the non-empty references of a wrapper or wrapper slice.
+func setRefs(v reflect.Value) []*ackv1alpha1.AWSResourceReferenceWrapper {
+	var all []*ackv1alpha1.AWSResourceReferenceWrapper
+	switch x := v.Interface().(type) {
+	case *ackv1alpha1.AWSResourceReferenceWrapper:
+		all = append(all, x)
+	case []*ackv1alpha1.AWSResourceReferenceWrapper:
+		all = x
+	}
+	var out []*ackv1alpha1.AWSResourceReferenceWrapper
+	for _, r := range all {
+		if r != nil && r.From != nil && r.From.Name != nil && *r.From.Name != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// literalSibling finds the value field that a reference replaces, by the
+// generator's naming: vpcRef/vpcID, vpcRef/vpc (InternetGateway),
+// taskRoleRef/taskRoleARN, dbSubnetGroupRef/dbSubnetGroupName,
+// subnetRefs/subnetIDs or subnets, policyRefs/policies.
+func literalSibling(v reflect.Value, base string) (string, bool) {
+	candidates := []string{
+		base + "ID", base + "ARN", base + "Name", base,
+		base + "IDs", base + "ARNs", base + "Names", base + "s",
+	}
+	if strings.HasSuffix(base, "y") {
+		candidates = append(candidates, strings.TrimSuffix(base, "y")+"ies")
+	}
+	t := v.Type()
+	for _, want := range candidates {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _ := jsonName(f)
+			if name != want || !f.IsExported() {
+				continue
+			}
+			fv := v.Field(i)
+			switch fv.Kind() {
+			case reflect.Pointer:
+				return name, !fv.IsNil() && (fv.Elem().Kind() != reflect.String || fv.Elem().String() != "")
+			case reflect.Slice, reflect.String:
+				return name, fv.Len() > 0
+			}
+		}
+	}
+	return "", false
+}
+
+// jsonName returns a field's JSON name and whether it is inlined.
+func jsonName(f reflect.StructField) (string, bool) {
+	tag := f.Tag.Get("json")
+	name, opts, _ := strings.Cut(tag, ",")
+	if name == "" && (f.Anonymous || strings.Contains(opts, "inline")) {
+		return "", true
+	}
+	if name == "" {
+		return f.Name, false
+	}
+	return name, false
+}
