@@ -2,90 +2,256 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
+	"time"
 
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/ack"
+	"github.com/docuflow/docuflow-operator/internal/ack/core"
+	"github.com/docuflow/docuflow-operator/internal/desired"
 )
 
 // FieldManager is the one field manager the operator writes with.
 const FieldManager = "docuflow-operator"
 
+// waitingRequeue is how soon a stack whose children wait on each other is
+// looked at again. Children's status changes trigger reconciles through the
+// watches; this is only the safety net for changes ACK makes without writing.
+const waitingRequeue = 30 * time.Second
+
 // DocuFlowStackReconciler reconciles DocuFlowStack objects.
 type DocuFlowStackReconciler struct {
 	client.Client
+	Scheme   *runtime.Scheme
+	Recorder events.EventRecorder
+	// DeletionProtectionGrace is how long after switching off a child's
+	// deletion protection, and ACK reporting it synced, the operator waits
+	// before deleting it. ACK reports no observed generation, so this stands
+	// in for "ACK has applied the change".
+	DeletionProtectionGrace time.Duration
+
+	// lastStatus is the status this process last wrote, by stack UID.
+	lastStatus sync.Map
 }
+
+// scope carries one pass: the stack, what exists, what should exist, and the
+// facts the status is computed from.
+type scope struct {
+	stack    *platformv1alpha1.DocuFlowStack
+	observed map[childKey]core.Object
+	desired  desired.Result
+	facts    passFacts
+	// deleting is set while a deletion wave is under way.
+	deleting *deletingFacts
+	// finalized is set once the finalizer is removed: the stack is gone.
+	finalized bool
+}
+
+// childKey identifies a child within the stack's namespace.
+type childKey struct{ Kind, Name string }
 
 // +kubebuilder:rbac:groups=platform.docuflow.io,resources=docuflowstacks,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=platform.docuflow.io,resources=docuflowstacks/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=platform.docuflow.io,resources=docuflowstacks/finalizers,verbs=update
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=ec2.services.k8s.aws,resources=vpcs;subnets;internetgateways;natgateways;elasticipaddresses;routetables;securitygroups;vpcendpoints;flowlogs,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=rds.services.k8s.aws,resources=dbsubnetgroups;dbparametergroups;dbinstances,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=iam.services.k8s.aws,resources=roles,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=cloudwatchlogs.services.k8s.aws,resources=loggroups,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=ecs.services.k8s.aws,resources=clusters;taskdefinitions;services,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=elbv2.services.k8s.aws,resources=loadbalancers;targetgroups;listeners,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=applicationautoscaling.services.k8s.aws,resources=scalabletargets;scalingpolicies,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=cloudwatch.services.k8s.aws,resources=metricalarms,verbs=get;list;watch;create;update;patch;delete
 
-// Reconcile records that the operator has seen the stack's current generation.
-// Rendering the stack into ACK resources builds on this skeleton.
-func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+// Reconcile converges one stack: observe its children, render what it needs,
+// apply what changed, prune what is no longer wanted, and report. Status is
+// written once, at the end, whatever happened.
+func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	stack := &platformv1alpha1.DocuFlowStack{}
 	if err := r.Get(ctx, req.NamespacedName, stack); err != nil {
+		if apierrors.IsNotFound(err) {
+			tracker.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+
+	s := &scope{stack: stack}
+	before := stack.Status.DeepCopy()
+	defer func() {
+		if err := r.writeStatus(ctx, s, before, retErr); err != nil {
+			retErr = errors.Join(retErr, err)
+		}
+	}()
+
+	var err error
+	if s.observed, err = r.observeChildren(ctx, stack); err != nil {
+		return ctrl.Result{}, err
+	}
 	if !stack.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil
+		return r.reconcileDelete(ctx, s)
+	}
+	// The finalizer goes on before the first child exists, so no child can
+	// outlive the stack by accident.
+	if !controllerutil.ContainsFinalizer(stack, Finalizer) {
+		patch := client.MergeFrom(stack.DeepCopy())
+		controllerutil.AddFinalizer(stack, Finalizer)
+		if err := r.Patch(ctx, stack, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("adding the finalizer to DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)
+		}
 	}
 
-	before := stack.Status.DeepCopy()
-	stack.Status.ObservedGeneration = stack.Generation
-	meta.SetStatusCondition(&stack.Status.Conditions, metav1.Condition{
-		Type:               platformv1alpha1.ConditionReconciling,
-		Status:             metav1.ConditionTrue,
-		Reason:             platformv1alpha1.ReasonProgressing,
-		Message:            "The stack is accepted; its AWS resources are not rendered by this build yet.",
-		ObservedGeneration: stack.Generation,
-	})
-	meta.SetStatusCondition(&stack.Status.Conditions, metav1.Condition{
-		Type:               platformv1alpha1.ConditionReady,
-		Status:             metav1.ConditionFalse,
-		Reason:             platformv1alpha1.ReasonProgressing,
-		Message:            "The stack's AWS resources are not rendered by this build yet.",
-		ObservedGeneration: stack.Generation,
-	})
-	if equalStatus(before, &stack.Status) {
+	s.desired, err = desired.Build(stack, desired.Observe(stack, s.observedList()))
+	if err != nil {
+		s.facts.InvalidSpec = err
+		reconcileErrors.WithLabelValues("spec").Inc()
+		return ctrl.Result{}, reconcile.TerminalError(err)
+	}
+	if stack.Spec.Suspend {
+		// Observe and report only: nothing is written to children.
 		return ctrl.Result{}, nil
 	}
-	if err := r.Status().Update(ctx, stack); err != nil {
-		if apierrors.IsConflict(err) {
-			return ctrl.Result{}, err
-		}
-		return ctrl.Result{}, fmt.Errorf("writing status of DocuFlowStack %s: %w", req.NamespacedName, err)
+	if err := r.applyChildren(ctx, s); err != nil {
+		s.facts.ApplyErr = err
+		return ctrl.Result{}, err
+	}
+	// Pruning only after the whole desired set applied: a half-applied stack
+	// never loses a child it may still need.
+	if err := r.pruneChildren(ctx, s); err != nil {
+		s.facts.ApplyErr = err
+		return ctrl.Result{}, err
+	}
+	if len(s.desired.Waiting) > 0 {
+		return ctrl.Result{RequeueAfter: waitingRequeue}, nil
 	}
 	return ctrl.Result{}, nil
 }
 
-// equalStatus compares two statuses ignoring condition transition times, so an
-// unchanged stack costs no write.
-func equalStatus(a, b *platformv1alpha1.DocuFlowStackStatus) bool {
-	if a.ObservedGeneration != b.ObservedGeneration || len(a.Conditions) != len(b.Conditions) {
-		return false
-	}
-	for i := range a.Conditions {
-		x, y := a.Conditions[i], b.Conditions[i]
-		if x.Type != y.Type || x.Status != y.Status || x.Reason != y.Reason || x.Message != y.Message || x.ObservedGeneration != y.ObservedGeneration {
-			return false
+// observedList returns the observed children in a stable order.
+func (s *scope) observedList() []core.Object {
+	out := make([]core.Object, 0, len(s.observed))
+	for _, kind := range ack.Kinds() {
+		k := kindOf(kind)
+		for key, obj := range s.observed {
+			if key.Kind == k {
+				out = append(out, obj)
+			}
 		}
 	}
-	return true
+	return out
 }
 
-// SetupWithManager registers the reconciler with the manager.
+// writeStatus computes the status from the pass's facts and writes it when it
+// changed. observedGeneration only advances after a pass without error.
+func (r *DocuFlowStackReconciler) writeStatus(ctx context.Context, s *scope, before *platformv1alpha1.DocuFlowStackStatus, passErr error) error {
+	stack := s.stack
+	if s.finalized {
+		tracker.forget(client.ObjectKeyFromObject(stack))
+		r.lastStatus.Delete(stack.UID)
+		return nil
+	}
+	if s.deleting != nil {
+		// Setting deletionTimestamp bumps a custom resource's generation; the
+		// operator has seen it, so the status says so.
+		markDeleting(&stack.Status, stack.Generation, s.deleting)
+		stack.Status.ObservedGeneration = stack.Generation
+	} else {
+		s.facts.Generation = stack.Generation
+		s.facts.Families = familiesOf(stack)
+		s.facts.Children = childFactsOf(s)
+		s.facts.Suspended = stack.Spec.Suspend
+		computeStatus(s.facts, &stack.Status)
+		observeEndpoints(stack, s.observed)
+		observeRollout(stack, s.observed)
+		if passErr == nil || errors.Is(passErr, reconcile.TerminalError(nil)) {
+			stack.Status.ObservedGeneration = stack.Generation
+		}
+	}
+	tracker.observe(stack, time.Now())
+	// The cache can lag our own last status write; compare with what this
+	// process last wrote, so a pass on a stale stack neither skips a needed
+	// write nor repeats one.
+	if last, ok := r.lastStatus.Load(stack.UID); ok {
+		before = last.(*platformv1alpha1.DocuFlowStackStatus)
+	}
+	if apiequality.Semantic.DeepEqual(before, &stack.Status) {
+		return nil
+	}
+	r.recordTransitions(stack, before)
+	// A merge patch without optimistic locking: the status is computed whole
+	// from this pass's observations, and the cache may lag our own last write.
+	old := stack.DeepCopy()
+	old.Status = *before
+	if err := r.Status().Patch(ctx, stack, client.MergeFrom(old)); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("writing status of DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)
+	}
+	r.lastStatus.Store(stack.UID, stack.Status.DeepCopy())
+	return nil
+}
+
+// recordTransitions emits an event when Ready or Stalled change.
+func (r *DocuFlowStackReconciler) recordTransitions(stack *platformv1alpha1.DocuFlowStack, before *platformv1alpha1.DocuFlowStackStatus) {
+	if r.Recorder == nil {
+		return
+	}
+	for _, t := range []string{platformv1alpha1.ConditionReady, platformv1alpha1.ConditionStalled} {
+		now := meta.FindStatusCondition(stack.Status.Conditions, t)
+		was := meta.FindStatusCondition(before.Conditions, t)
+		if now == nil || (was != nil && was.Status == now.Status && was.Reason == now.Reason) {
+			continue
+		}
+		kind := "Normal"
+		if t == platformv1alpha1.ConditionStalled && now.Status == "True" {
+			kind = "Warning"
+		}
+		if t == platformv1alpha1.ConditionStalled && now.Status != "True" && was == nil {
+			continue
+		}
+		r.Recorder.Eventf(stack, nil, kind, now.Reason, t, "%s", eventNote(fmt.Sprintf("%s=%s: %s", t, now.Status, now.Message)))
+	}
+}
+
+// SetupWithManager registers the reconciler, watching the stack and every
+// kind of child it owns.
 func (r *DocuFlowStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
-		For(&platformv1alpha1.DocuFlowStack{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Named("docuflowstack").
-		Complete(r)
+	b := ctrl.NewControllerManagedBy(mgr).
+		// Status writes (our own) do not trigger passes; spec changes and the
+		// start of a deletion do.
+		For(&platformv1alpha1.DocuFlowStack{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{},
+			predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+				return !e.ObjectNew.GetDeletionTimestamp().IsZero()
+			}},
+		))).
+		Named("docuflowstack")
+	for _, kind := range ack.Kinds() {
+		b = b.Owns(kind)
+	}
+	return b.Complete(r)
+}
+
+// eventNote cuts a note to the 1024 characters an Event may carry.
+func eventNote(s string) string {
+	const limit = 1024
+	if len(s) <= limit {
+		return s
+	}
+	return s[:limit-3] + "..."
 }

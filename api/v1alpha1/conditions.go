@@ -27,6 +27,14 @@ const (
 	ConditionAutoscalingReady = "AutoscalingReady"
 	// ConditionAlarmsReady covers the CloudWatch alarms, when alarms are used.
 	ConditionAlarmsReady = "AlarmsReady"
+	// ConditionSuspended is True while spec.suspend stops all changes.
+	ConditionSuspended = "Suspended"
+	// ConditionDeleting is True while the stack's children are torn down,
+	// naming the wave and what it waits on.
+	ConditionDeleting = "Deleting"
+	// ConditionRolledBack is True when the ECS deployment circuit breaker
+	// rolled back the last rollout.
+	ConditionRolledBack = "RolledBack"
 )
 
 // Condition reasons.
@@ -50,4 +58,12 @@ const (
 	// ReasonInvalidSpec says the spec is invalid in a way the schema could
 	// not catch.
 	ReasonInvalidSpec = "InvalidSpec"
+	// ReasonSuspended says spec.suspend is true.
+	ReasonSuspended = "Suspended"
+	// ReasonDeletingWave says a deletion wave is under way.
+	ReasonDeletingWave = "DeletingWave"
+	// ReasonCircuitBreaker says ECS's deployment circuit breaker rolled back.
+	ReasonCircuitBreaker = "CircuitBreaker"
+	// ReasonRolloutHealthy says the last rollout was not rolled back.
+	ReasonRolloutHealthy = "RolloutHealthy"
 )

@@ -69,6 +69,13 @@ type DocuFlowStackSpec struct {
 	// +optional
 	Profile Profile `json:"profile,omitempty"`
 
+	// Suspend stops every change to the stack's AWS resources: nothing is
+	// created, updated or pruned while it is true (status keeps being
+	// reported, and deleting the stack still works). Set it back to false to
+	// resume.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+
 	// Tags are added to every AWS resource of the stack, next to the stack's
 	// own identifying tags (docuflow.io/stack, docuflow.io/namespace).
 	// +kubebuilder:validation:MaxProperties=40
@@ -460,15 +467,43 @@ type ResourceStatus struct {
 	Message string `json:"message,omitempty"`
 }
 
+// RolloutStatus is the ECS service's current deployment as ECS reports it.
+type RolloutStatus struct {
+	// TaskDefinition is the revisioned task definition ARN the primary
+	// deployment runs.
+	// +optional
+	TaskDefinition string `json:"taskDefinition,omitempty"`
+	// State is the primary deployment's rollout state: IN_PROGRESS,
+	// COMPLETED or FAILED.
+	// +optional
+	State string `json:"state,omitempty"`
+	// Reason is ECS's explanation of the state.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// Desired is the number of tasks the deployment wants.
+	// +optional
+	Desired int64 `json:"desired"`
+	// Running is the number of tasks running.
+	// +optional
+	Running int64 `json:"running"`
+	// Pending is the number of tasks starting.
+	// +optional
+	Pending int64 `json:"pending"`
+	// Deployments is how many deployments the service has; more than one
+	// means a rollout is under way.
+	// +optional
+	Deployments int32 `json:"deployments,omitempty"`
+}
+
 // DocuFlowStackStatus is the observed state of a stack.
 type DocuFlowStackStatus struct {
 	// ObservedGeneration is the spec generation the status describes.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// Conditions: Ready (summary), Reconciling, Stalled, and one per component
-	// family: NetworkReady, DatabaseReady, LoadBalancerReady, ServiceReady,
-	// AutoscalingReady, AlarmsReady.
+	// Conditions: Ready (summary), Reconciling, Stalled, Suspended, Deleting,
+	// RolledBack, and one per component family: NetworkReady, DatabaseReady,
+	// LoadBalancerReady, ServiceReady, AutoscalingReady, AlarmsReady.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
@@ -490,6 +525,15 @@ type DocuFlowStackStatus struct {
 	// Tasks is running/desired tasks of the service, for example "2/2".
 	// +optional
 	Tasks string `json:"tasks,omitempty"`
+
+	// Rollout is the state of the ECS service's deployments.
+	// +optional
+	Rollout *RolloutStatus `json:"rollout,omitempty"`
+
+	// Retained lists, while a stack with deletionPolicy Retain is deleted, the
+	// AWS resources released rather than deleted, with their ARNs.
+	// +optional
+	Retained []string `json:"retained,omitempty"`
 
 	// Resources lists every ACK resource the stack owns and its state.
 	// +listType=map

@@ -13,6 +13,7 @@ const usage = `docuflow: the DocuFlowStack operator
 Usage:
   docuflow manager [flags]   run the controller manager against the current cluster
   docuflow local [flags]     run it on an embedded control plane (no cloud) with the sample stack
+  docuflow render -f FILE    print every ACK object the operator creates for a stack
 
 Run 'docuflow <command> -h' for a command's flags.
 `
@@ -28,6 +29,8 @@ func main() {
 		err = runManager(os.Args[2:])
 	case "local":
 		err = runLocal(os.Args[2:])
+	case "render":
+		err = runRender(os.Args[2:], os.Stdout, os.Stderr)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

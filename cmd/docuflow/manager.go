@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -75,7 +76,14 @@ func newManager(cfg *rest.Config, o managerOptions) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
 	}
-	if err := (&controllers.DocuFlowStackReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+	if err := (&controllers.DocuFlowStackReconciler{
+		Client:   mgr.GetClient(),
+		Scheme:   mgr.GetScheme(),
+		Recorder: mgr.GetEventRecorder("docuflow-operator"),
+		// ACK reports no observed generation; give it this long to apply a
+		// switched-off deletion protection before the child is deleted.
+		DeletionProtectionGrace: 30 * time.Second,
+	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the DocuFlowStack controller: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

@@ -25,8 +25,10 @@ type refTarget struct {
 	skipState bool
 }
 
-func statusField(kind, group, resource, jsonName, goName string) refTarget {
-	return refTarget{kind: kind, group: group, resource: resource, path: []string{"status", jsonName}, field: "Status." + goName}
+// ec2StatusField is a target in the status of an EC2 kind: every kind whose
+// status holds a reference target is an EC2 one.
+func ec2StatusField(kind, resource, jsonName, goName string) refTarget {
+	return refTarget{kind: kind, group: ec2Group, resource: resource, path: []string{"status", jsonName}, field: "Status." + goName}
 }
 
 func specField(kind, group, resource, jsonName, goName string) refTarget {
@@ -49,10 +51,10 @@ const (
 )
 
 var (
-	vpcTarget    = statusField("VPC", ec2Group, "vpcs", "vpcID", "VPCID")
-	subnetTarget = statusField("Subnet", ec2Group, "subnets", "subnetID", "SubnetID")
-	sgTarget     = statusField("SecurityGroup", ec2Group, "securitygroups", "id", "ID")
-	rtbTarget    = statusField("RouteTable", ec2Group, "routetables", "routeTableID", "RouteTableID")
+	vpcTarget    = ec2StatusField("VPC", "vpcs", "vpcID", "VPCID")
+	subnetTarget = ec2StatusField("Subnet", "subnets", "subnetID", "SubnetID")
+	sgTarget     = ec2StatusField("SecurityGroup", "securitygroups", "id", "ID")
+	rtbTarget    = ec2StatusField("RouteTable", "routetables", "routeTableID", "RouteTableID")
 	roleTarget   = arnField("Role", iamGroup, "roles")
 	policyTarget = arnField("Policy", iamGroup, "policies")
 	kmsTarget    = arnField("Key", kmsGroup, kmsResource)
@@ -68,10 +70,10 @@ var refTargets = map[string]refTarget{
 	"securityGroup":              sgTarget,
 	"vpcSecurityGroup":           sgTarget,
 	"group":                      groupTarget,
-	"gateway":                    statusField("InternetGateway", ec2Group, "internetgateways", "internetGatewayID", "InternetGatewayID"),
-	"natGateway":                 statusField("NATGateway", ec2Group, "natgateways", "natGatewayID", "NATGatewayID"),
-	"vpcEndpoint":                statusField("VPCEndpoint", ec2Group, "vpcendpoints", "vpcEndpointID", "VPCEndpointID"),
-	"allocation":                 statusField("ElasticIPAddress", ec2Group, "elasticipaddresses", "allocationID", "AllocationID"),
+	"gateway":                    ec2StatusField("InternetGateway", "internetgateways", "internetGatewayID", "InternetGatewayID"),
+	"natGateway":                 ec2StatusField("NATGateway", "natgateways", "natGatewayID", "NATGatewayID"),
+	"vpcEndpoint":                ec2StatusField("VPCEndpoint", "vpcendpoints", "vpcEndpointID", "VPCEndpointID"),
+	"allocation":                 ec2StatusField("ElasticIPAddress", "elasticipaddresses", "allocationID", "AllocationID"),
 	"dbSubnetGroup":              specField("DBSubnetGroup", rdsGroup, "dbsubnetgroups", "name", "Name"),
 	"dbParameterGroup":           specField("DBParameterGroup", rdsGroup, "dbparametergroups", "name", "Name"),
 	"logGroup":                   specField("LogGroup", logsGroup, "loggroups", "name", "Name"),
@@ -90,9 +92,9 @@ var refTargets = map[string]refTarget{
 	"masterUserSecretKMSKey":     kmsTarget,
 	"performanceInsightsKMSKey":  kmsTarget,
 	"certificateAuthority":       arnField("CertificateAuthority", "acmpca.services.k8s.aws", "certificateauthorities"),
-	"transitGateway":             statusField("TransitGateway", ec2Group, "transitgateways", "transitGatewayID", "TransitGatewayID"),
-	"vpcPeeringConnection":       statusField("VPCPeeringConnection", ec2Group, "vpcpeeringconnections", "vpcPeeringConnectionID", "VPCPeeringConnectionID"),
-	"service":                    statusField("VPCEndpointServiceConfiguration", ec2Group, "vpcendpointserviceconfigurations", "serviceName", "ServiceName"),
+	"transitGateway":             ec2StatusField("TransitGateway", "transitgateways", "transitGatewayID", "TransitGatewayID"),
+	"vpcPeeringConnection":       ec2StatusField("VPCPeeringConnection", "vpcpeeringconnections", "vpcPeeringConnectionID", "VPCPeeringConnectionID"),
+	"service":                    ec2StatusField("VPCEndpointServiceConfiguration", "vpcendpointserviceconfigurations", "serviceName", "ServiceName"),
 	"secretsManagerSecretKMSKey": kmsTarget,
 }
 

@@ -88,7 +88,7 @@ func TestShutdownFailsReadinessFirstAndLetsInFlightRequestsFinish(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback(ctx) //nolint:errcheck // released explicitly below
+	defer tx.Rollback(ctx)
 	if _, err := tx.Exec(ctx, "LOCK TABLE documents IN ACCESS EXCLUSIVE MODE"); err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestASlowDatabaseCallEndsAtTheRequestTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback(ctx) //nolint:errcheck // the test ends with it
+	defer tx.Rollback(ctx)
 	if _, err := tx.Exec(ctx, "LOCK TABLE documents IN ACCESS EXCLUSIVE MODE"); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/docuflow/docuflow-operator/internal/render"
+	"github.com/docuflow/docuflow-operator/internal/validate"
+)
+
+// runRender prints every ACK object the operator creates for a stack, as the
+// API server would see the stack: validated and defaulted by the CRD's schema.
+func runRender(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("render", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("f", "", "DocuFlowStack manifest to render (- for standard input).")
+	namespace := fs.String("n", "default", "Namespace of the stack when the manifest sets none.")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *file == "" {
+		return errors.New("-f is required: the DocuFlowStack manifest to render")
+	}
+	var data []byte
+	var err error
+	if *file == "-" {
+		data, err = io.ReadAll(os.Stdin)
+	} else {
+		data, err = os.ReadFile(*file)
+	}
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", *file, err)
+	}
+	stack, err := validate.DocuFlowStack(data)
+	if err != nil {
+		var invalid *validate.InvalidError
+		if errors.As(err, &invalid) {
+			var lines []string
+			for _, e := range invalid.Errors() {
+				lines = append(lines, "  "+e.Error())
+			}
+			return fmt.Errorf("%s is not a valid DocuFlowStack:\n%s", *file, strings.Join(lines, "\n"))
+		}
+		return fmt.Errorf("%s: %w", *file, err)
+	}
+	if stack.Namespace == "" {
+		stack.Namespace = *namespace
+	}
+	objs, err := render.Stack(context.Background(), stack)
+	if err != nil {
+		return err
+	}
+	out, err := render.YAML(objs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "# %d ACK objects for DocuFlowStack %s/%s; values only AWS knows come from the simulated ACK.\n", len(objs), stack.Namespace, stack.Name)
+	_, err = stdout.Write(out)
+	return err
+}

@@ -1,0 +1,284 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/ack/core"
+	elbv2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/elbv2/v1alpha1"
+	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/desired"
+)
+
+// Finalizer keeps a deleted stack until its children are gone, wave by wave.
+const Finalizer = "platform.docuflow.io/finalizer"
+
+// annotationPrepared records when the operator switched off a child's deletion
+// protection, so it deletes the child only once ACK has had time to apply it.
+const annotationPrepared = "platform.docuflow.io/prepared-for-deletion"
+
+// deletionPoll is how soon a pass waiting on a wave looks again; deletions of
+// children also trigger passes through the watches.
+const deletionPoll = 2 * time.Second
+
+// deletionWave is one step of the teardown: every child of these kinds must be
+// gone before the next wave starts, because AWS refuses to delete what is
+// still in use.
+type deletionWave struct {
+	Name  string
+	Kinds []string
+}
+
+// deletionWaves is the reverse dependency order of a stack's children.
+var deletionWaves = []deletionWave{
+	{"autoscaling and alarms", []string{"ScalingPolicy", "ScalableTarget", "MetricAlarm"}},
+	{"ECS service", []string{"Service"}},
+	{"load balancer", []string{"Listener", "TargetGroup", "LoadBalancer"}},
+	{"task definitions, cluster, roles and log groups", []string{"TaskDefinition", "Cluster", "Role", "LogGroup"}},
+	{"database", []string{"DBInstance"}},
+	{"database subnet and parameter groups", []string{"DBSubnetGroup", "DBParameterGroup"}},
+	{"endpoints, flow logs and NAT gateways", []string{"VPCEndpoint", "FlowLog", "NATGateway"}},
+	{"Elastic IPs, route tables and internet gateway", []string{"ElasticIPAddress", "RouteTable", "InternetGateway"}},
+	{"subnets and security groups", []string{"Subnet", "SecurityGroup"}},
+	{"VPC", []string{"VPC"}},
+}
+
+// reconcileDelete tears the stack's children down one wave at a time. With
+// deletionPolicy Retain the database and what it needs to keep running are
+// released (annotated retain, so ACK leaves them in AWS) rather than deleted.
+func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope) (ctrl.Result, error) {
+	stack := s.stack
+	if !controllerutil.ContainsFinalizer(stack, Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	settings := desired.Resolve(stack)
+	retained := map[childKey]bool{}
+	if settings.DeletionPolicy == platformv1alpha1.DeletionPolicyRetain {
+		for _, k := range desired.Retained(stack) {
+			retained[childKey{k.Kind, k.Name}] = true
+		}
+	}
+
+	for i, wave := range deletionWaves {
+		var present []core.Object
+		for key, obj := range s.observed {
+			if slices.Contains(wave.Kinds, key.Kind) {
+				present = append(present, obj)
+			}
+		}
+		if len(present) == 0 {
+			continue
+		}
+		sort.Slice(present, func(a, b int) bool { return childName(present[a]) < childName(present[b]) })
+		var waiting []string
+		for _, obj := range present {
+			key := childKey{kindOf(obj), obj.GetName()}
+			note, err := r.deleteChild(ctx, s, obj, retained[key], settings.DeletionPolicy)
+			if err != nil {
+				return ctrl.Result{}, err
+			}
+			waiting = append(waiting, note)
+		}
+		ctrl.LoggerFrom(ctx).V(1).Info("Deletion wave under way", "wave", wave.Name, "waiting", waiting)
+		s.deleting = &deletingFacts{Wave: i + 1, Waves: len(deletionWaves), Name: wave.Name, Waiting: waiting, Since: waveStart(present)}
+		return ctrl.Result{RequeueAfter: deletionPoll}, nil
+	}
+
+	// Every child is gone (or released): say what stays in AWS, then let go.
+	ctrl.LoggerFrom(ctx).Info("Every child of the stack is gone; removing the finalizer", "observed", len(s.observed))
+	if len(stack.Status.Retained) > 0 && r.Recorder != nil {
+		r.Recorder.Eventf(stack, nil, "Normal", "Retained", "Delete",
+			"%s", eventNote("DocuFlowStack deleted; deletionPolicy Retain kept these AWS resources: "+strings.Join(stack.Status.Retained, "; ")))
+	}
+	if r.Recorder != nil {
+		r.Recorder.Eventf(stack, nil, "Normal", "Deleted", "Delete", "Every child of the stack is gone; removing the finalizer")
+	}
+	patch := client.MergeFrom(stack.DeepCopy())
+	controllerutil.RemoveFinalizer(stack, Finalizer)
+	if err := r.Patch(ctx, stack, patch); err != nil && !apierrors.IsNotFound(err) {
+		return ctrl.Result{}, fmt.Errorf("removing the finalizer of DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)
+	}
+	s.finalized = true
+	return ctrl.Result{}, nil
+}
+
+// deleteChild moves one child towards deletion and says what the wave waits
+// for: its deletion protection switched off, its retain annotation set, or
+// ACK finishing the deletion.
+func (r *DocuFlowStackReconciler) deleteChild(ctx context.Context, s *scope, obj core.Object, retain bool, policy platformv1alpha1.DeletionPolicy) (string, error) {
+	who := childName(obj)
+	if !obj.GetDeletionTimestamp().IsZero() {
+		return fmt.Sprintf("%s (ACK is deleting it since %s)", who, obj.GetDeletionTimestamp().UTC().Format(time.RFC3339)), nil
+	}
+	if retain {
+		if obj.GetAnnotations()[ackv1alpha1.AnnotationDeletionPolicy] != string(ackv1alpha1.DeletionPolicyRetain) {
+			if err := r.patchAnnotations(ctx, obj, map[string]string{ackv1alpha1.AnnotationDeletionPolicy: string(ackv1alpha1.DeletionPolicyRetain)}); err != nil {
+				return "", err
+			}
+			return who + " (marking it retained)", nil
+		}
+		s.stack.Status.Retained = appendUnique(s.stack.Status.Retained, retainedEntry(obj))
+	} else if ready, note, err := r.prepareForDeletion(ctx, obj, policy); err != nil || !ready {
+		return who + " (" + note + ")", err
+	}
+	if err := r.Delete(ctx, obj); err != nil && !apierrors.IsNotFound(err) {
+		return "", fmt.Errorf("deleting %s: %w", who, err)
+	}
+	return who + " (deletion requested)", nil
+}
+
+// prepareForDeletion switches off what would make AWS refuse the deletion
+// (deletion protection on the database and the load balancer) and, for the
+// database, sets the final-snapshot annotations the deletion policy asks for.
+// It reports ready once ACK reports the change synced.
+func (r *DocuFlowStackReconciler) prepareForDeletion(ctx context.Context, obj core.Object, policy platformv1alpha1.DeletionPolicy) (bool, string, error) {
+	var patch map[string]any
+	switch o := obj.(type) {
+	case *rdsv1alpha1.DBInstance:
+		ann := map[string]any{}
+		if policy == platformv1alpha1.DeletionPolicyDelete {
+			ann[desired.AnnotationSkipFinalSnapshot] = "true"
+			ann[desired.AnnotationDeleteAutomatedBackups] = "true"
+		}
+		needs := o.Spec.DeletionProtection != nil && *o.Spec.DeletionProtection
+		for k, v := range ann {
+			if o.GetAnnotations()[k] != v {
+				needs = true
+			}
+		}
+		if needs {
+			patch = map[string]any{"metadata": map[string]any{"annotations": ann}, "spec": map[string]any{"deletionProtection": false}}
+		}
+	case *elbv2v1alpha1.LoadBalancer:
+		for _, a := range o.Spec.Attributes {
+			if a != nil && a.Key != nil && *a.Key == "deletion_protection.enabled" && a.Value != nil && *a.Value == "true" {
+				var attrs []any
+				for _, b := range o.Spec.Attributes {
+					v := *b.Value
+					if *b.Key == "deletion_protection.enabled" {
+						v = "false"
+					}
+					attrs = append(attrs, map[string]any{"key": *b.Key, "value": v})
+				}
+				patch = map[string]any{"spec": map[string]any{"attributes": attrs}}
+			}
+		}
+	}
+	if patch != nil {
+		md, _ := patch["metadata"].(map[string]any)
+		if md == nil {
+			md = map[string]any{}
+			patch["metadata"] = md
+		}
+		ann, _ := md["annotations"].(map[string]any)
+		if ann == nil {
+			ann = map[string]any{}
+			md["annotations"] = ann
+		}
+		ann[annotationPrepared] = time.Now().UTC().Format(time.RFC3339)
+		if err := r.applyPatch(ctx, obj, patch); err != nil {
+			return false, "", err
+		}
+		return false, "switching off deletion protection", nil
+	}
+	if at, ok := obj.GetAnnotations()[annotationPrepared]; ok {
+		// ACK has no observed generation: wait for it to report the change
+		// synced, and give it the grace period to have acted on it.
+		synced := obj.ACKStatus().Condition(ackv1alpha1.ConditionTypeResourceSynced)
+		t, _ := time.Parse(time.RFC3339, at)
+		if synced == nil || synced.Status != "True" || time.Since(t) < r.DeletionProtectionGrace {
+			return false, "waiting for ACK to switch off deletion protection", nil
+		}
+	}
+	return true, "", nil
+}
+
+// patchAnnotations merges annotations into a child with the operator's field
+// manager.
+func (r *DocuFlowStackReconciler) patchAnnotations(ctx context.Context, obj core.Object, ann map[string]string) error {
+	m := map[string]any{}
+	for k, v := range ann {
+		m[k] = v
+	}
+	return r.applyPatch(ctx, obj, map[string]any{"metadata": map[string]any{"annotations": m}})
+}
+
+// applyPatch server-side applies a partial object onto a child. The patch
+// holds only the fields it changes, plus what apply requires; SSA then owns
+// nothing else on the operator's behalf beyond what it already owns, so it uses
+// a field manager of its own.
+func (r *DocuFlowStackReconciler) applyPatch(ctx context.Context, obj core.Object, fields map[string]any) error {
+	u := &unstructured.Unstructured{Object: fields}
+	u.SetGroupVersionKind(obj.GetObjectKind().GroupVersionKind())
+	if u.GetKind() == "" {
+		u.SetKind(kindOf(obj))
+		gvks, _, _ := r.Scheme.ObjectKinds(obj)
+		if len(gvks) > 0 {
+			u.SetGroupVersionKind(gvks[0])
+		}
+	}
+	u.SetName(obj.GetName())
+	u.SetNamespace(obj.GetNamespace())
+	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldManager+"-deletion"), client.ForceOwnership); err != nil {
+		return fmt.Errorf("preparing %s for deletion: %w", childName(obj), err)
+	}
+	return nil
+}
+
+// deletingFacts is what a deletion pass reports.
+type deletingFacts struct {
+	Wave, Waves int
+	Name        string
+	Waiting     []string
+	Since       time.Time
+}
+
+// markDeleting sets the Deleting condition from the pass's facts.
+func markDeleting(status *platformv1alpha1.DocuFlowStackStatus, generation int64, d *deletingFacts) {
+	msg := fmt.Sprintf("Deleting wave %d of %d (%s) since %s: waiting for %s.", d.Wave, d.Waves, d.Name, d.Since.UTC().Format(time.RFC3339), strings.Join(d.Waiting, ", "))
+	meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: platformv1alpha1.ConditionDeleting, Status: metav1.ConditionTrue, Reason: platformv1alpha1.ReasonDeletingWave, Message: msg, ObservedGeneration: generation})
+	meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: platformv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: platformv1alpha1.ReasonDeletingWave, Message: msg, ObservedGeneration: generation})
+	meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: platformv1alpha1.ConditionReconciling, Status: metav1.ConditionTrue, Reason: platformv1alpha1.ReasonDeletingWave, Message: msg, ObservedGeneration: generation})
+}
+
+// waveStart is when the wave's first deletion began, or now.
+func waveStart(objs []core.Object) time.Time {
+	start := time.Now()
+	for _, o := range objs {
+		if ts := o.GetDeletionTimestamp(); ts != nil && ts.Time.Before(start) {
+			start = ts.Time
+		}
+	}
+	return start
+}
+
+func childName(obj core.Object) string { return kindOf(obj) + " " + obj.GetName() }
+
+// retainedEntry names a released child and its AWS identity.
+func retainedEntry(obj core.Object) string {
+	if arn := obj.ACKStatus().ARN(); arn != "" {
+		return fmt.Sprintf("%s (%s)", childName(obj), arn)
+	}
+	return childName(obj)
+}
+
+func appendUnique(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}

@@ -1,0 +1,263 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/ack"
+	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/desired"
+)
+
+// waveOf returns the index of the deletion wave a kind belongs to.
+func waveOf(t *testing.T, kind string) int {
+	t.Helper()
+	for i, w := range deletionWaves {
+		if slices.Contains(w.Kinds, kind) {
+			return i
+		}
+	}
+	t.Fatalf("kind %s is in no deletion wave", kind)
+	return -1
+}
+
+func TestEveryKindIsInExactlyOneDeletionWave(t *testing.T) {
+	seen := map[string]int{}
+	for _, w := range deletionWaves {
+		for _, k := range w.Kinds {
+			seen[k]++
+		}
+	}
+	for _, obj := range ack.Kinds() {
+		if n := seen[kindOf(obj)]; n != 1 {
+			t.Errorf("%s is in %d deletion waves, want 1", kindOf(obj), n)
+		}
+	}
+}
+
+// deletionOrder deletes the stack and watches its children go, returning the
+// children in the order their deletion was first seen, until the stack itself
+// is gone. The simulated ACK is slowed so that every wave is visible.
+func deletionOrder(t *testing.T, key client.ObjectKey, onPoll func()) []string {
+	t.Helper()
+	stack := getStack(t, key)
+	if !slices.Contains(stack.Finalizers, Finalizer) {
+		t.Fatalf("the stack has no finalizer: %v", stack.Finalizers)
+	}
+	if err := k8s.Delete(context.Background(), stack); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var order []string
+	before := children(t, key)
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		now := children(t, key)
+		for name := range before {
+			obj, present := now[name]
+			if (!present || !obj.GetDeletionTimestamp().IsZero()) && !seen[name] {
+				seen[name] = true
+				order = append(order, name)
+			}
+		}
+		if onPoll != nil {
+			onPoll()
+		}
+		err := k8s.Get(context.Background(), key, &platformv1alpha1.DocuFlowStack{})
+		if apierrors.IsNotFound(err) {
+			// Listed again: the poll above may predate the last deletions.
+			now = children(t, key)
+			for name := range before {
+				if !seen[name] {
+					seen[name] = true
+					order = append(order, name)
+				}
+			}
+			if len(now) != 0 {
+				var left []string
+				for n, o := range now {
+					left = append(left, fmt.Sprintf("%s (owners %d, deleting %v)", n, len(o.GetOwnerReferences()), !o.GetDeletionTimestamp().IsZero()))
+				}
+				t.Fatalf("the stack went before its children: %v", left)
+			}
+			return order
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("the stack was not deleted within 90s; seen %d of %d children go", len(order), len(before))
+	return nil
+}
+
+func slowDeletions(t *testing.T) {
+	t.Helper()
+	for _, k := range ack.Kinds() {
+		sim.SetDeletionDelay(kindOf(k), 150*time.Millisecond)
+	}
+	t.Cleanup(func() {
+		for _, k := range ack.Kinds() {
+			sim.SetDeletionDelay(kindOf(k), 0)
+		}
+	})
+}
+
+func TestDeletionGoesWaveByWaveAndRetainsTheDatabase(t *testing.T) {
+	ns := newNamespace(t)
+	key := createStack(t, sampleStack(t, ns))
+	stack := waitReady(t, key)
+	slowDeletions(t)
+	log := watchDeletions(ns)
+
+	var sawDeleting bool
+	order := deletionOrder(t, key, func() {
+		s := &platformv1alpha1.DocuFlowStack{}
+		if err := k8s.Get(context.Background(), key, s); err == nil {
+			if c := meta.FindStatusCondition(s.Status.Conditions, platformv1alpha1.ConditionDeleting); c != nil && c.Status == "True" {
+				sawDeleting = true
+				if !strings.Contains(c.Message, "Deleting wave") || !strings.Contains(c.Message, "waiting for") {
+					t.Errorf("Deleting message %q does not name the wave and what it waits on", c.Message)
+				}
+				// kstatus reports any object with a deletion timestamp as Terminating.
+				assertKStatus(t, s, status.TerminatingStatus)
+			}
+		}
+	})
+	if !sawDeleting {
+		t.Error("never saw Deleting=True")
+	}
+	if len(order) == 0 {
+		t.Fatal("no child was seen going")
+	}
+	// The operator's own delete calls, in the order it made them.
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	last := -1
+	for _, name := range log.order {
+		w := waveOf(t, strings.SplitN(name, "/", 2)[0])
+		if w < last {
+			t.Fatalf("%s (wave %d) was deleted after wave %d had started: %v", name, w, last, log.order)
+		}
+		last = w
+	}
+	if last != len(deletionWaves)-1 {
+		t.Errorf("the deletions stopped at wave %d of %d: %v", last+1, len(deletionWaves), log.order)
+	}
+	for _, v := range log.violations {
+		t.Errorf("a wave started before the one before it was gone: %s", v)
+	}
+
+	retained := map[string]bool{}
+	for _, r := range sim.Retained() {
+		retained[r] = true
+	}
+	for _, k := range desired.Retained(stack) {
+		if !retained[fmt.Sprintf("%s %s/%s", k.Kind, ns, k.Name)] {
+			t.Errorf("%s %s was not retained in AWS; retained: %v", k.Kind, k.Name, sim.Retained())
+		}
+	}
+	for _, d := range sim.Deleted() {
+		if strings.HasPrefix(d, "DBInstance "+ns+"/") || strings.HasPrefix(d, "VPC "+ns+"/") {
+			t.Errorf("%s was deleted from AWS under deletionPolicy Retain", d)
+		}
+	}
+	assertRetainedEvent(t, ns, stack.Name)
+}
+
+// assertRetainedEvent finds the stack's last event listing the retained
+// resources.
+func assertRetainedEvent(t *testing.T, ns, name string) {
+	t.Helper()
+	eventually(t, 10*time.Second, "retained event", func() error {
+		list := &eventsv1.EventList{}
+		if err := k8s.List(context.Background(), list, client.InNamespace(ns)); err != nil {
+			return err
+		}
+		for _, e := range list.Items {
+			if e.Regarding.Name == name && e.Reason == "Retained" && strings.Contains(e.Note, "DBInstance "+name+"-db") && strings.Contains(e.Note, "VPC "+name+"-vpc") {
+				return nil
+			}
+		}
+		return fmt.Errorf("no Retained event listing the database and the VPC among %d events", len(list.Items))
+	})
+}
+
+func TestDeletePolicySwitchesOffDeletionProtectionBeforeDeletingTheDatabase(t *testing.T) {
+	ns := newNamespace(t)
+	stack := sampleStack(t, ns)
+	policy := platformv1alpha1.DeletionPolicyDelete
+	stack.Spec.Database.DeletionPolicy = &policy
+	key := createStack(t, stack)
+	waitReady(t, key)
+	db := only[*rdsv1alpha1.DBInstance](t, key)
+	if db.Spec.DeletionProtection == nil || !*db.Spec.DeletionProtection {
+		t.Fatalf("a production database starts without deletion protection")
+	}
+	slowDeletions(t)
+	sim.SetDeletionDelay("DBInstance", time.Second)
+
+	var checked bool
+	deletionOrder(t, key, func() {
+		now := &rdsv1alpha1.DBInstance{}
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(db), now); err != nil || now.DeletionTimestamp.IsZero() || checked {
+			return
+		}
+		checked = true
+		if now.Spec.DeletionProtection == nil || *now.Spec.DeletionProtection {
+			t.Errorf("the database was deleted with deletion protection still on")
+		}
+		if now.Annotations[desired.AnnotationSkipFinalSnapshot] != "true" {
+			t.Errorf("skip-final-snapshot = %q under deletionPolicy Delete", now.Annotations[desired.AnnotationSkipFinalSnapshot])
+		}
+	})
+	if !checked {
+		t.Fatal("never saw the database being deleted")
+	}
+	if !slices.Contains(sim.Deleted(), "DBInstance "+ns+"/"+db.Name) {
+		t.Errorf("the database was not deleted from AWS: %v", sim.Deleted())
+	}
+}
+
+func TestARestartedOperatorFinishesADeletion(t *testing.T) {
+	ns := newNamespace(t)
+	key := createStack(t, sampleStack(t, ns))
+	waitReady(t, key)
+	db := only[*rdsv1alpha1.DBInstance](t, key)
+	// The database takes its time, so the operator is restarted mid-deletion.
+	sim.SetDeletionDelay("DBInstance", 3*time.Second)
+	t.Cleanup(func() { sim.SetDeletionDelay("DBInstance", 0) })
+
+	if err := k8s.Delete(context.Background(), getStack(t, key)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the database wave under way", func() error {
+		now := &rdsv1alpha1.DBInstance{}
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(db), now); err != nil {
+			return err
+		}
+		if now.DeletionTimestamp.IsZero() {
+			return fmt.Errorf("the database is not being deleted yet")
+		}
+		return nil
+	})
+	restartOperator(t)
+	eventually(t, 60*time.Second, "the stack gone", func() error {
+		err := k8s.Get(context.Background(), key, &platformv1alpha1.DocuFlowStack{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("the stack still exists (%w)", err)
+	})
+	if left := children(t, key); len(left) != 0 {
+		t.Errorf("%d children left after the stack went", len(left))
+	}
+}

@@ -1,0 +1,206 @@
+package controllers
+
+import (
+	"fmt"
+
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/ack/core"
+	"github.com/docuflow/docuflow-operator/internal/desired"
+)
+
+// Family names a group of children that share one condition; the values are
+// those of the builders' platform.docuflow.io/family label.
+type Family string
+
+// The component families, in dependency order.
+const (
+	FamilyNetwork      Family = desired.FamilyNetwork
+	FamilyDatabase     Family = desired.FamilyDatabase
+	FamilyLoadBalancer Family = desired.FamilyLoadBalancer
+	FamilyService      Family = desired.FamilyService
+	FamilyAutoscaling  Family = desired.FamilyAutoscaling
+	FamilyAlarms       Family = desired.FamilyAlarms
+)
+
+// familyConditions maps each family to its condition type.
+var familyConditions = map[Family]string{
+	FamilyNetwork:      platformv1alpha1.ConditionNetworkReady,
+	FamilyDatabase:     platformv1alpha1.ConditionDatabaseReady,
+	FamilyLoadBalancer: platformv1alpha1.ConditionLoadBalancerReady,
+	FamilyService:      platformv1alpha1.ConditionServiceReady,
+	FamilyAutoscaling:  platformv1alpha1.ConditionAutoscalingReady,
+	FamilyAlarms:       platformv1alpha1.ConditionAlarmsReady,
+}
+
+// childFacts is what one pass learned about one desired child.
+type childFacts struct {
+	Family Family
+	Kind   string
+	Name   string
+	// Live is the child as last observed, nil when it does not exist.
+	Live core.Object
+	// WaitsFor names the value the child waits for when it cannot be created
+	// yet; empty once it could be rendered.
+	WaitsFor string
+}
+
+// passFacts is everything the status is computed from; steps of a pass record
+// facts here and only computeStatus turns them into conditions.
+type passFacts struct {
+	Generation int64
+	// Families are the applicable families in dependency order.
+	Families []Family
+	// Children are the desired children in dependency order.
+	Children []childFacts
+	// ApplyErr is the first error writing children, if any.
+	ApplyErr error
+	// InvalidSpec is set when the spec is invalid in a way the schema could not
+	// catch.
+	InvalidSpec error
+	// Suspended is set when spec.suspend stops all changes.
+	Suspended bool
+}
+
+// childState is the readiness of one child.
+type childState struct {
+	Ready    bool
+	Terminal bool
+	Reason   string
+	Message  string
+}
+
+// readinessOf is the chain of checks whose first failure becomes the child's
+// reason: missing, Terminal, Recoverable, unresolved references, not synced.
+func readinessOf(c childFacts) childState {
+	who := fmt.Sprintf("%s %s", c.Kind, c.Name)
+	if c.Live == nil {
+		if c.WaitsFor != "" {
+			return childState{Reason: platformv1alpha1.ReasonWaitingForDependency, Message: fmt.Sprintf("%s waits for %s.", who, c.WaitsFor)}
+		}
+		return childState{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf("%s is being created.", who)}
+	}
+	st := c.Live.ACKStatus()
+	if cond := st.Condition(ackv1alpha1.ConditionTypeTerminal); isTrue(cond) {
+		return childState{Terminal: true, Reason: platformv1alpha1.ReasonTerminal, Message: fmt.Sprintf("%s: %s", who, text(cond, "ACK reports a terminal error"))}
+	}
+	if cond := st.Condition(ackv1alpha1.ConditionTypeRecoverable); isTrue(cond) {
+		return childState{Reason: platformv1alpha1.ReasonRecoverable, Message: fmt.Sprintf("%s: %s", who, text(cond, "ACK retries after an error"))}
+	}
+	ready := st.Condition(ackv1alpha1.ConditionTypeReady)
+	if ready == nil {
+		ready = st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
+	}
+	if isTrue(ready) {
+		return childState{Ready: true, Reason: platformv1alpha1.ReasonReady}
+	}
+	if cond := st.Condition(ackv1alpha1.ConditionTypeReferencesResolved); cond != nil && cond.Status == corev1.ConditionFalse {
+		return childState{Reason: platformv1alpha1.ReasonWaitingForDependency, Message: fmt.Sprintf("%s: %s", who, text(cond, "waiting for its references"))}
+	}
+	synced := st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
+	return childState{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf("%s: %s", who, text(synced, "ACK has not synced it yet"))}
+}
+
+func isTrue(c *ackv1alpha1.Condition) bool { return c != nil && c.Status == corev1.ConditionTrue }
+
+func text(c *ackv1alpha1.Condition, fallback string) string {
+	if c != nil && c.Message != nil && *c.Message != "" {
+		return *c.Message
+	}
+	return fallback
+}
+
+// computeStatus turns the facts of a pass into the stack's conditions and
+// resources list. It is pure: the same facts give the same status.
+func computeStatus(f passFacts, status *platformv1alpha1.DocuFlowStackStatus) {
+	set := func(t string, s metav1.ConditionStatus, reason, msg string) {
+		meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: t, Status: s, Reason: reason, Message: msg, ObservedGeneration: f.Generation})
+	}
+
+	status.Resources = status.Resources[:0]
+	byFamily := map[Family][]childState{}
+	firstBlock := map[Family]childState{}
+	var stalled *childState
+	for _, c := range f.Children {
+		st := readinessOf(c)
+		status.Resources = append(status.Resources, platformv1alpha1.ResourceStatus{Kind: c.Kind, Name: c.Name, Ready: st.Ready, Reason: st.Reason, Message: st.Message})
+		byFamily[c.Family] = append(byFamily[c.Family], st)
+		if !st.Ready {
+			if _, seen := firstBlock[c.Family]; !seen {
+				firstBlock[c.Family] = st
+			}
+			if st.Terminal && stalled == nil {
+				s := st
+				stalled = &s
+			}
+		}
+	}
+
+	allReady := true
+	var blocking *childState
+	for _, fam := range f.Families {
+		if st, blocked := firstBlock[fam]; blocked {
+			allReady = false
+			if blocking == nil {
+				b := st
+				blocking = &b
+			}
+			set(familyConditions[fam], metav1.ConditionFalse, st.Reason, st.Message)
+			continue
+		}
+		set(familyConditions[fam], metav1.ConditionTrue, platformv1alpha1.ReasonReady, fmt.Sprintf("All %d resources are in sync with AWS.", len(byFamily[fam])))
+	}
+	// Families that no longer apply (alarms removed) lose their condition.
+	for _, fam := range []Family{FamilyAlarms} {
+		if !containsFamily(f.Families, fam) {
+			meta.RemoveStatusCondition(&status.Conditions, familyConditions[fam])
+		}
+	}
+
+	if f.Suspended {
+		set(platformv1alpha1.ConditionSuspended, metav1.ConditionTrue, platformv1alpha1.ReasonSuspended, "spec.suspend is true: no child is created, changed or pruned until it is false again.")
+	} else {
+		meta.RemoveStatusCondition(&status.Conditions, platformv1alpha1.ConditionSuspended)
+	}
+	meta.RemoveStatusCondition(&status.Conditions, platformv1alpha1.ConditionDeleting)
+
+	switch {
+	case f.InvalidSpec != nil:
+		set(platformv1alpha1.ConditionStalled, metav1.ConditionTrue, platformv1alpha1.ReasonInvalidSpec, f.InvalidSpec.Error())
+		set(platformv1alpha1.ConditionReconciling, metav1.ConditionFalse, platformv1alpha1.ReasonInvalidSpec, "The spec must change before the stack can progress.")
+		set(platformv1alpha1.ConditionReady, metav1.ConditionFalse, platformv1alpha1.ReasonInvalidSpec, f.InvalidSpec.Error())
+	case stalled != nil:
+		set(platformv1alpha1.ConditionStalled, metav1.ConditionTrue, platformv1alpha1.ReasonTerminal, stalled.Message)
+		set(platformv1alpha1.ConditionReconciling, metav1.ConditionFalse, platformv1alpha1.ReasonTerminal, "A child cannot progress until the error is fixed.")
+		set(platformv1alpha1.ConditionReady, metav1.ConditionFalse, platformv1alpha1.ReasonTerminal, stalled.Message)
+	case f.ApplyErr != nil:
+		set(platformv1alpha1.ConditionStalled, metav1.ConditionFalse, platformv1alpha1.ReasonApplyFailed, "Writing children failed; retrying.")
+		set(platformv1alpha1.ConditionReconciling, metav1.ConditionTrue, platformv1alpha1.ReasonApplyFailed, f.ApplyErr.Error())
+		set(platformv1alpha1.ConditionReady, metav1.ConditionFalse, platformv1alpha1.ReasonApplyFailed, f.ApplyErr.Error())
+	case !allReady && f.Suspended:
+		set(platformv1alpha1.ConditionStalled, metav1.ConditionFalse, platformv1alpha1.ReasonSuspended, "No child reports a terminal error.")
+		set(platformv1alpha1.ConditionReconciling, metav1.ConditionFalse, platformv1alpha1.ReasonSuspended, "Suspended: the operator makes no changes.")
+		set(platformv1alpha1.ConditionReady, metav1.ConditionFalse, blocking.Reason, blocking.Message)
+	case !allReady:
+		set(platformv1alpha1.ConditionStalled, metav1.ConditionFalse, platformv1alpha1.ReasonProgressing, "No child reports a terminal error.")
+		set(platformv1alpha1.ConditionReconciling, metav1.ConditionTrue, platformv1alpha1.ReasonProgressing, blocking.Message)
+		set(platformv1alpha1.ConditionReady, metav1.ConditionFalse, blocking.Reason, blocking.Message)
+	default:
+		set(platformv1alpha1.ConditionStalled, metav1.ConditionFalse, platformv1alpha1.ReasonReady, "No child reports a terminal error.")
+		set(platformv1alpha1.ConditionReconciling, metav1.ConditionFalse, platformv1alpha1.ReasonReady, "Every resource is in sync with AWS.")
+		set(platformv1alpha1.ConditionReady, metav1.ConditionTrue, platformv1alpha1.ReasonReady, fmt.Sprintf("All %d resources are in sync with AWS.", len(f.Children)))
+	}
+}
+
+func containsFamily(fams []Family, f Family) bool {
+	for _, x := range fams {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}

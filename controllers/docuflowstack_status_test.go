@@ -1,0 +1,155 @@
+package controllers
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
+
+	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/ack/core"
+	ec2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ec2/v1alpha1"
+	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
+)
+
+// vpcWith returns a VPC whose ACK status carries the given conditions.
+func vpcWith(conds ...*ackv1alpha1.Condition) core.Object {
+	v := &ec2v1alpha1.VPC{}
+	v.Status.Conditions = conds
+	return v
+}
+
+func dbWith(conds ...*ackv1alpha1.Condition) core.Object {
+	d := &rdsv1alpha1.DBInstance{}
+	d.Status.Conditions = conds
+	return d
+}
+
+func cond(t ackv1alpha1.ConditionType, s corev1.ConditionStatus, msg string) *ackv1alpha1.Condition {
+	c := &ackv1alpha1.Condition{Type: t, Status: s}
+	if msg != "" {
+		c.Message = &msg
+	}
+	return c
+}
+
+var (
+	synced   = cond(ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "")
+	ready    = cond(ackv1alpha1.ConditionTypeReady, corev1.ConditionTrue, "")
+	creating = cond(ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionFalse, "DB instance is in 'creating' state")
+)
+
+func TestComputeStatus(t *testing.T) {
+	families := []Family{FamilyNetwork, FamilyDatabase}
+	tests := []struct {
+		name       string
+		children   []childFacts
+		applyErr   error
+		wantReady  metav1.ConditionStatus
+		wantReason string
+		wantMsg    string
+		wantStall  bool
+		wantKStat  status.Status
+	}{
+		{
+			name: "every child synced makes the stack ready",
+			children: []childFacts{
+				{Family: FamilyNetwork, Kind: "VPC", Name: "p-vpc", Live: vpcWith(synced, ready)},
+				{Family: FamilyDatabase, Kind: "DBInstance", Name: "p-db", Live: dbWith(synced)},
+			},
+			wantReady: metav1.ConditionTrue, wantReason: platformv1alpha1.ReasonReady, wantKStat: status.CurrentStatus,
+		},
+		{
+			name: "a creating database names itself as the blocker",
+			children: []childFacts{
+				{Family: FamilyNetwork, Kind: "VPC", Name: "p-vpc", Live: vpcWith(ready)},
+				{Family: FamilyDatabase, Kind: "DBInstance", Name: "p-db", Live: dbWith(creating)},
+			},
+			wantReady: metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonCreating,
+			wantMsg: "DBInstance p-db: DB instance is in 'creating' state", wantKStat: status.InProgressStatus,
+		},
+		{
+			name: "a child waiting for another's ID says what it waits for",
+			children: []childFacts{
+				{Family: FamilyNetwork, Kind: "VPC", Name: "p-vpc", Live: vpcWith(ready)},
+				{Family: FamilyNetwork, Kind: "FlowLog", Name: "p-flowlog", WaitsFor: "the ID of VPC p-vpc"},
+			},
+			wantReady: metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonWaitingForDependency,
+			wantMsg: "FlowLog p-flowlog waits for the ID of VPC p-vpc.", wantKStat: status.InProgressStatus,
+		},
+		{
+			name: "a terminal child stalls the stack and is quoted",
+			children: []childFacts{
+				{Family: FamilyNetwork, Kind: "VPC", Name: "p-vpc", Live: vpcWith(ready)},
+				{Family: FamilyDatabase, Kind: "DBInstance", Name: "p-db", Live: dbWith(cond(ackv1alpha1.ConditionTypeTerminal, corev1.ConditionTrue, "InvalidParameterCombination: bad class"))},
+			},
+			wantReady: metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonTerminal, wantStall: true,
+			wantMsg: "DBInstance p-db: InvalidParameterCombination: bad class", wantKStat: status.FailedStatus,
+		},
+		{
+			name: "unresolved references read as waiting, in dependency order",
+			children: []childFacts{
+				{Family: FamilyNetwork, Kind: "VPC", Name: "p-vpc", Live: vpcWith(cond(ackv1alpha1.ConditionTypeReferencesResolved, corev1.ConditionFalse, "referenced resource is not synced yet"))},
+				{Family: FamilyDatabase, Kind: "DBInstance", Name: "p-db", Live: dbWith(creating)},
+			},
+			wantReady: metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonWaitingForDependency,
+			wantMsg: "VPC p-vpc: referenced resource is not synced yet", wantKStat: status.InProgressStatus,
+		},
+		{
+			name: "a failed write keeps the stack reconciling with the error",
+			children: []childFacts{
+				{Family: FamilyNetwork, Kind: "VPC", Name: "p-vpc", Live: vpcWith(ready)},
+			},
+			applyErr:  errors.New("applying VPC p-vpc: connection refused"),
+			wantReady: metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonApplyFailed,
+			wantMsg: "connection refused", wantKStat: status.InProgressStatus,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stack := &platformv1alpha1.DocuFlowStack{}
+			stack.Generation = 4
+			stack.Status.ObservedGeneration = 4
+			computeStatus(passFacts{Generation: 4, Families: families, Children: tt.children, ApplyErr: tt.applyErr}, &stack.Status)
+
+			got := meta.FindStatusCondition(stack.Status.Conditions, platformv1alpha1.ConditionReady)
+			if got == nil || got.Status != tt.wantReady || got.Reason != tt.wantReason {
+				t.Fatalf("Ready = %+v, want %s/%s", got, tt.wantReady, tt.wantReason)
+			}
+			if !strings.Contains(got.Message, tt.wantMsg) {
+				t.Errorf("Ready message %q does not contain %q", got.Message, tt.wantMsg)
+			}
+			if meta.IsStatusConditionTrue(stack.Status.Conditions, platformv1alpha1.ConditionStalled) != tt.wantStall {
+				t.Errorf("Stalled = %v, want %v", !tt.wantStall, tt.wantStall)
+			}
+			if len(stack.Status.Resources) != len(tt.children) {
+				t.Errorf("%d resources listed, want %d", len(stack.Status.Resources), len(tt.children))
+			}
+			assertKStatus(t, stack, tt.wantKStat)
+		})
+	}
+}
+
+// assertKStatus computes kstatus on the stack as Argo CD and Flux would.
+func assertKStatus(t *testing.T, stack *platformv1alpha1.DocuFlowStack, want status.Status) {
+	t.Helper()
+	stack.APIVersion, stack.Kind = platformv1alpha1.GroupVersion.String(), "DocuFlowStack"
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := status.Compute(&unstructured.Unstructured{Object: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != want {
+		t.Errorf("kstatus = %s (%s), want %s", res.Status, res.Message, want)
+	}
+}

@@ -1,0 +1,352 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/yaml"
+
+	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/ack"
+	"github.com/docuflow/docuflow-operator/internal/ack/core"
+	"github.com/docuflow/docuflow-operator/internal/acksim"
+	"github.com/docuflow/docuflow-operator/internal/controlplane"
+)
+
+// The envtest suite: one control plane and one manager (the operator plus the
+// simulated ACK) for the package; every test works in its own namespace.
+var (
+	cfg        *rest.Config
+	k8s        client.Client
+	testScheme = runtime.NewScheme()
+	sim        *acksim.Sim
+	reconciler *DocuFlowStackReconciler
+	// mgrClient is the manager's cached client, for reconcilers built in tests.
+	mgrClient client.WithWatch
+	// writes counts the running operator's writes to the API server.
+	writes atomic.Int64
+	// writesByNamespace counts them per namespace, for tests that must not
+	// see other tests' stacks.
+	writesByNamespace sync.Map
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runSuite(m))
+}
+
+func runSuite(m *testing.M) int {
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.Level(zapLevel()))))
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, platformv1alpha1.AddToScheme, ack.AddToScheme} {
+		if err := add(testScheme); err != nil {
+			panic(err)
+		}
+	}
+	env, c, err := controlplane.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() { _ = env.Stop() }()
+	cfg = c
+	if k8s, err = client.New(cfg, client.Options{Scheme: testScheme}); err != nil {
+		panic(err)
+	}
+
+	// The simulated ACK and the operator run in managers of their own, so a
+	// test can restart the operator the way a crashed pod restarts, while AWS
+	// (the simulation) carries on.
+	simMgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: testScheme, Metrics: metricsserver.Options{BindAddress: "0"}})
+	if err != nil {
+		panic(err)
+	}
+	sim = acksim.New(acksim.Options{ReferenceRequeueInterval: 100 * time.Millisecond})
+	if err := sim.SetupWithManager(simMgr); err != nil {
+		panic(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	simDone := make(chan struct{})
+	go func() {
+		defer close(simDone)
+		if err := simMgr.Start(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "simulated ACK manager:", err)
+		}
+	}()
+	defer func() { cancel(); <-simDone }()
+	if err := startOperator(); err != nil {
+		panic(err)
+	}
+	defer stopOperator()
+
+	return m.Run()
+}
+
+// operator is the running operator manager; restartOperator replaces it.
+var operator struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// startOperator starts a manager running the DocuFlowStack reconciler.
+func startOperator() error {
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: testScheme, Metrics: metricsserver.Options{BindAddress: "0"},
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)}})
+	if err != nil {
+		return err
+	}
+	mgrClient = mgrWithWatch(mgr.GetClient())
+	reconciler = &DocuFlowStackReconciler{Client: countingClient(mgrClient, &writes), Scheme: testScheme, Recorder: mgr.GetEventRecorder("docuflow-operator")}
+	if err := reconciler.SetupWithManager(mgr); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := mgr.Start(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "operator manager:", err)
+		}
+	}()
+	operator.cancel, operator.done = cancel, done
+	return nil
+}
+
+// stopOperator stops the operator manager and waits for it to exit.
+func stopOperator() {
+	operator.cancel()
+	<-operator.done
+}
+
+// restartOperator stops the operator and starts a new one, as a pod restart
+// would: nothing survives but what is in the cluster.
+func restartOperator(t *testing.T) {
+	t.Helper()
+	stopOperator()
+	if err := startOperator(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func zapLevel() int8 {
+	if os.Getenv("TEST_VERBOSE_LOGS") != "" {
+		return -1
+	}
+	return int8(zapcore.ErrorLevel) // errors only, unless asked
+}
+
+// countingClient wraps the operator's client so tests can count its writes.
+func countingClient(c client.WithWatch, n *atomic.Int64) client.Client {
+	count := func(ns string) {
+		n.Add(1)
+		v, _ := writesByNamespace.LoadOrStore(ns, new(atomic.Int64))
+		v.(*atomic.Int64).Add(1)
+	}
+	return interceptor.NewClient(c, interceptor.Funcs{
+		Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
+			count(obj.GetNamespace())
+			return c.Create(ctx, obj, opts...)
+		},
+		Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
+			count(obj.GetNamespace())
+			return c.Update(ctx, obj, opts...)
+		},
+		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+			count(obj.GetNamespace())
+			return c.Patch(ctx, obj, patch, opts...)
+		},
+		Apply: func(ctx context.Context, c client.WithWatch, obj runtime.ApplyConfiguration, opts ...client.ApplyOption) error {
+			ns := ""
+			if u, ok := obj.(interface{ GetNamespace() string }); ok {
+				ns = u.GetNamespace()
+			}
+			count(ns)
+			return c.Apply(ctx, obj, opts...)
+		},
+		Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
+			count(obj.GetNamespace())
+			recordDeletion(ctx, obj)
+			return c.Delete(ctx, obj, opts...)
+		},
+		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+			count(obj.GetNamespace())
+			return c.SubResource(sub).Update(ctx, obj, opts...)
+		},
+		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+			count(obj.GetNamespace())
+			return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
+		},
+	})
+}
+
+// newNamespace creates a namespace for one test.
+func newNamespace(t *testing.T) string {
+	t.Helper()
+	name := strings.Trim(strings.ToLower(strings.NewReplacer("/", "-", "_", "-", " ", "-").Replace(t.Name())), "-")
+	if len(name) > 45 {
+		name = strings.Trim(name[:45], "-")
+	}
+	name = fmt.Sprintf("%s-%d", name, time.Now().UnixNano()%1000000)
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := k8s.Create(context.Background(), ns); err != nil {
+		t.Fatalf("creating namespace %s: %v", name, err)
+	}
+	return name
+}
+
+// sampleStack returns the production sample in the given namespace.
+func sampleStack(t *testing.T, namespace string) *platformv1alpha1.DocuFlowStack {
+	t.Helper()
+	root, err := controlplane.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "config", "samples", "platform_v1alpha1_docuflowstack.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack := &platformv1alpha1.DocuFlowStack{}
+	if err := yaml.UnmarshalStrict(b, stack); err != nil {
+		t.Fatal(err)
+	}
+	stack.Namespace = namespace
+	return stack
+}
+
+// eventually polls cond every 100ms until it returns nil or the timeout
+// passes, then fails with cond's last error.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last error
+	for time.Now().Before(deadline) {
+		if last = cond(); last == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within %s: %v", what, timeout, last)
+}
+
+// getStack reads the stack straight from the API server.
+func getStack(t *testing.T, key client.ObjectKey) *platformv1alpha1.DocuFlowStack {
+	t.Helper()
+	s := &platformv1alpha1.DocuFlowStack{}
+	if err := k8s.Get(context.Background(), key, s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// waitReady waits until the stack reports Ready=True at its generation.
+func waitReady(t *testing.T, key client.ObjectKey) *platformv1alpha1.DocuFlowStack {
+	t.Helper()
+	var stack *platformv1alpha1.DocuFlowStack
+	eventually(t, 60*time.Second, "stack Ready", func() error {
+		stack = getStack(t, key)
+		c := meta.FindStatusCondition(stack.Status.Conditions, platformv1alpha1.ConditionReady)
+		if c == nil || c.Status != "True" || stack.Status.ObservedGeneration != stack.Generation {
+			return fmt.Errorf("Ready=%+v observedGeneration=%d generation=%d", c, stack.Status.ObservedGeneration, stack.Generation)
+		}
+		return nil
+	})
+	return stack
+}
+
+// mgrWithWatch adapts the manager's client to the interceptor, which wraps a
+// client.WithWatch; Watch is never called through it.
+func mgrWithWatch(c client.Client) client.WithWatch {
+	if w, ok := c.(client.WithWatch); ok {
+		return w
+	}
+	return noWatch{c}
+}
+
+type noWatch struct{ client.Client }
+
+func (noWatch) Watch(context.Context, client.ObjectList, ...client.ListOption) (watch.Interface, error) {
+	return nil, fmt.Errorf("watch is not supported by the manager's client")
+}
+
+// namespaceWrites returns how many writes the running operator made in ns.
+func namespaceWrites(ns string) int64 {
+	v, ok := writesByNamespace.Load(ns)
+	if !ok {
+		return 0
+	}
+	return v.(*atomic.Int64).Load()
+}
+
+// deletionLog records, for namespaces a test asks for, every child the
+// operator deletes, in order, and whether a child of an earlier wave still
+// existed in the API server at that moment.
+type deletionLog struct {
+	mu         sync.Mutex
+	order      []string
+	violations []string
+}
+
+var deletionLogs sync.Map // namespace -> *deletionLog
+
+// watchDeletions starts recording the operator's deletions in ns.
+func watchDeletions(ns string) *deletionLog {
+	l := &deletionLog{}
+	deletionLogs.Store(ns, l)
+	return l
+}
+
+func recordDeletion(ctx context.Context, obj client.Object) {
+	v, ok := deletionLogs.Load(obj.GetNamespace())
+	if !ok {
+		return
+	}
+	l := v.(*deletionLog)
+	kind := kindOf(obj.(core.Object))
+	var wave int
+	for i, w := range deletionWaves {
+		if slices.Contains(w.Kinds, kind) {
+			wave = i
+		}
+	}
+	var early []string
+	for _, w := range deletionWaves[:wave] {
+		for _, proto := range ack.Kinds() {
+			if !slices.Contains(w.Kinds, kindOf(proto)) {
+				continue
+			}
+			list, _ := ack.NewList(proto)
+			if err := k8s.List(ctx, list, client.InNamespace(obj.GetNamespace())); err == nil {
+				for _, o := range ack.Items(list) {
+					early = append(early, kindOf(proto)+"/"+o.GetName())
+				}
+			}
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.order = append(l.order, kind+"/"+obj.GetName())
+	if len(early) > 0 {
+		l.violations = append(l.violations, fmt.Sprintf("%s/%s deleted while %v still existed", kind, obj.GetName(), early))
+	}
+}

@@ -1,0 +1,280 @@
+package desired
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+
+	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/ack"
+	applicationautoscalingv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/applicationautoscaling/v1alpha1"
+	cloudwatchlogsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/cloudwatchlogs/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/ack/core"
+	ec2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ec2/v1alpha1"
+	ecsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ecs/v1alpha1"
+	elbv2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/elbv2/v1alpha1"
+	iamv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/iam/v1alpha1"
+	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
+)
+
+// Observed holds the values only AWS knows, copied from the status of the
+// stack's children (Observe does the copying). An empty field means "not
+// observed yet": the children that need it are held back and listed in
+// Result.Waiting.
+type Observed struct {
+	// VPCID is the VPC's status.vpcID; the FlowLog needs it because FlowLog
+	// has no reference field for its resource.
+	VPCID string
+	// FlowLogGroupARN is the flow-log LogGroup's status.ackResourceMetadata.arn;
+	// the flow-log role's policy is scoped to it.
+	FlowLogGroupARN string
+	// AppLogGroupARN is the application LogGroup's
+	// status.ackResourceMetadata.arn; the task execution role's policy is
+	// scoped to it.
+	AppLogGroupARN string
+	// DBSecretARN is the DBInstance's status.masterUserSecret.secretARN, the
+	// Secrets Manager secret RDS keeps the master credentials in.
+	DBSecretARN string
+	// ExecutionRoleARN is the task execution Role's ARN; TaskDefinition has
+	// no reference field for it.
+	ExecutionRoleARN string
+	// DBEndpointAddress is the DBInstance's status.endpoint.address.
+	DBEndpointAddress string
+	// DBEndpointPort is the DBInstance's status.endpoint.port, 0 when unknown.
+	DBEndpointPort int64
+	// TaskDefinitionARN is the revisioned ARN of the TaskDefinition the
+	// stack renders now (the one named after the current content hash); an
+	// older TaskDefinition's ARN is never taken.
+	TaskDefinitionARN string
+	// ServiceTaskDefinitionARN is the task definition the live ECS Service's
+	// spec names. While a new TaskDefinition's ARN is not observed yet (an
+	// image change being registered) the Service keeps running this one
+	// instead of being held back.
+	ServiceTaskDefinitionARN string
+	// ServiceARN is the ECS Service's ARN: the AWS service exists.
+	ServiceARN string
+	// ServiceDesiredCount is the desired count of the ECS Service's PRIMARY
+	// deployment, 0 when unknown (a service of 0 tasks renders like an
+	// unknown one: minTasks).
+	ServiceDesiredCount int64
+	// ScalableTargetSynced is true when the ScalableTarget reports
+	// ACK.ResourceSynced=True, so scaling policies can be put on it.
+	ScalableTargetSynced bool
+	// LoadBalancerARN is the LoadBalancer's ARN.
+	LoadBalancerARN string
+	// TargetGroupARN is the TargetGroup's ARN.
+	TargetGroupARN string
+}
+
+// Observe collects the values Build needs from the stack's children as read
+// from the cluster: IDs, ARNs, the database endpoint, the service's desired
+// count and whether the scalable target is synced. Only objects of the
+// expected kind with the exact expected name in the stack's namespace count,
+// and only values ACK has reported. The TaskDefinition's expected name is a
+// hash of its content, which depends on the other observed values, so it is
+// looked up last.
+func Observe(stack *platformv1alpha1.DocuFlowStack, children []core.Object) Observed {
+	var obs Observed
+	if stack == nil {
+		return obs
+	}
+	name := func(component string) string { return Name(stack.Name, component, KubernetesName) }
+	var taskDefs []*ecsv1alpha1.TaskDefinition
+	for _, c := range children {
+		if c == nil || c.GetNamespace() != stack.Namespace {
+			continue
+		}
+		switch o := c.(type) {
+		case *ec2v1alpha1.VPC:
+			if o.Name == name(componentVPC) && o.Status.VPCID != nil {
+				obs.VPCID = *o.Status.VPCID
+			}
+		case *cloudwatchlogsv1alpha1.LogGroup:
+			switch o.Name {
+			case name(componentFlowLogs):
+				obs.FlowLogGroupARN = o.Status.ARN()
+			case name(componentAppLogs):
+				obs.AppLogGroupARN = o.Status.ARN()
+			}
+		case *iamv1alpha1.Role:
+			if o.Name == name(componentTaskExecution) {
+				obs.ExecutionRoleARN = o.Status.ARN()
+			}
+		case *rdsv1alpha1.DBInstance:
+			if o.Name != name(componentDB) {
+				continue
+			}
+			if o.Status.MasterUserSecret != nil && o.Status.MasterUserSecret.SecretARN != nil {
+				obs.DBSecretARN = *o.Status.MasterUserSecret.SecretARN
+			}
+			if e := o.Status.Endpoint; e != nil && e.Address != nil && *e.Address != "" {
+				obs.DBEndpointAddress = *e.Address
+				if e.Port != nil {
+					obs.DBEndpointPort = *e.Port
+				}
+			}
+		case *elbv2v1alpha1.LoadBalancer:
+			if o.Name == name(componentLoadBalancer) {
+				obs.LoadBalancerARN = o.Status.ARN()
+			}
+		case *elbv2v1alpha1.TargetGroup:
+			if o.Name == name(componentTargetGroup) {
+				obs.TargetGroupARN = o.Status.ARN()
+			}
+		case *ecsv1alpha1.TaskDefinition:
+			taskDefs = append(taskDefs, o)
+		case *ecsv1alpha1.Service:
+			if o.Name != name(componentService) {
+				continue
+			}
+			obs.ServiceARN = o.Status.ARN()
+			if td := o.Spec.TaskDefinition; td != nil && strings.Contains(*td, ":task-definition/") {
+				obs.ServiceTaskDefinitionARN = *td
+			}
+			for _, d := range o.Status.Deployments {
+				if d != nil && d.Status != nil && *d.Status == deploymentPrimary && d.DesiredCount != nil {
+					obs.ServiceDesiredCount = *d.DesiredCount
+				}
+			}
+		case *applicationautoscalingv1alpha1.ScalableTarget:
+			if o.Name == name(componentScalableTarget) {
+				c := o.Status.Condition(ackv1alpha1.ConditionTypeResourceSynced)
+				obs.ScalableTargetSynced = c != nil && c.Status == corev1.ConditionTrue
+			}
+		}
+	}
+	if len(taskDefs) > 0 {
+		if want, ok := taskDefinitionName(stack, obs); ok {
+			for _, td := range taskDefs {
+				if td.Name == want {
+					obs.TaskDefinitionARN = td.Status.ARN()
+				}
+			}
+		}
+	}
+	return obs
+}
+
+// Result is the rendered stack.
+type Result struct {
+	// Objects are the children to apply, in the kind order of ack.Kinds():
+	// an object refers only to objects listed before it, except where that
+	// order has to break a cycle (private route tables name the NAT gateways,
+	// which sit in subnets associated with route tables; security groups name
+	// each other). ACK retries unresolved references, so those converge.
+	Objects []core.Object
+	// Waiting lists the children held back because a value they need has not
+	// been observed yet, in the order they would be rendered.
+	Waiting []Wait
+}
+
+// Wait says that one child is not rendered yet and what it waits for.
+type Wait struct {
+	// Family is the child's component family, one of the Family constants.
+	Family string
+	// Kind is the child's ACK kind, for example FlowLog.
+	Kind string
+	// Name is the child's metadata.name. A TaskDefinition's name ends in a
+	// hash of content not known yet, so a waiting one is named without it.
+	Name string
+	// WaitsFor names the missing values in a phrase, for example
+	// "VPC prod-vpc ID".
+	WaitsFor string
+}
+
+// builder carries one rendering: the stack, its resolved settings, the
+// observed values and the objects rendered so far.
+type builder struct {
+	stack   *platformv1alpha1.DocuFlowStack
+	s       Settings
+	obs     Observed
+	zones   []zone
+	objects []core.Object
+	waiting []Wait
+}
+
+// Build renders the stack into the ACK objects it needs, given the values
+// observed so far. It fails only on input the CRD schema should have
+// rejected, such as a zone whose letter is outside a to h.
+func Build(stack *platformv1alpha1.DocuFlowStack, obs Observed) (Result, error) {
+	if stack == nil {
+		return Result{}, errors.New("rendering a nil DocuFlowStack")
+	}
+	if stack.Name == "" || stack.Namespace == "" {
+		return Result{}, errors.New("rendering a DocuFlowStack without name or namespace")
+	}
+	b := &builder{stack: stack, s: Resolve(stack), obs: obs}
+	if b.s.Region == "" {
+		return Result{}, fmt.Errorf("rendering DocuFlowStack %s/%s: spec.region is empty", stack.Namespace, stack.Name)
+	}
+	zones, err := carveZones(b.s.VPCCIDR, b.s.AvailabilityZones)
+	if err != nil {
+		return Result{}, fmt.Errorf("rendering the network of DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)
+	}
+	b.zones = zones
+
+	b.network()
+	b.securityGroups()
+	b.database()
+	b.identity()
+	b.loadBalancing()
+	b.compute()
+	b.autoscaling()
+	b.alarms()
+	b.markRetained(b.objects)
+
+	return Result{Objects: sortByKind(b.objects), Waiting: b.waiting}, nil
+}
+
+// emit adds rendered objects.
+func (b *builder) emit(objs ...core.Object) { b.objects = append(b.objects, objs...) }
+
+// wait records a child held back for the missing values.
+func (b *builder) wait(family, kind, name string, missing ...string) {
+	b.waiting = append(b.waiting, Wait{Family: family, Kind: kind, Name: name, WaitsFor: strings.Join(missing, " and ")})
+}
+
+// name is Name for a component of this stack.
+func (b *builder) name(component string, rule NameRule) string {
+	return Name(b.stack.Name, component, rule)
+}
+
+// kindRank is the position of each mirrored kind in ack.Kinds(), the
+// repository's one dependency order.
+var kindRank = func() map[reflect.Type]int {
+	m := map[reflect.Type]int{}
+	for i, k := range ack.Kinds() {
+		m[reflect.TypeOf(k)] = i
+	}
+	return m
+}()
+
+// sortByKind orders objects by kind in dependency order, keeping the rendering
+// order within a kind.
+func sortByKind(objs []core.Object) []core.Object {
+	out := slices.Clone(objs)
+	slices.SortStableFunc(out, func(a, b core.Object) int {
+		return kindRank[reflect.TypeOf(a)] - kindRank[reflect.TypeOf(b)]
+	})
+	return out
+}
+
+// ref returns a reference to the ACK object of the given name in the stack's
+// own namespace (a nil namespace means the referencing object's namespace).
+func ref(name string) *ackv1alpha1.AWSResourceReferenceWrapper {
+	return &ackv1alpha1.AWSResourceReferenceWrapper{From: &ackv1alpha1.AWSResourceReference{Name: ptrTo(name)}}
+}
+
+// refs returns one reference per name, in the given order.
+func refs(names ...string) []*ackv1alpha1.AWSResourceReferenceWrapper {
+	out := make([]*ackv1alpha1.AWSResourceReferenceWrapper, 0, len(names))
+	for _, n := range names {
+		out = append(out, ref(n))
+	}
+	return out
+}

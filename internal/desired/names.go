@@ -1,0 +1,249 @@
+package desired
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+)
+
+// Labels, annotations and tag keys every child of a stack carries.
+const (
+	// LabelManagedBy is the standard label naming the operator.
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	// LabelPartOf is the standard label naming the application.
+	LabelPartOf = "app.kubernetes.io/part-of"
+	// LabelStack names the DocuFlowStack a child belongs to.
+	LabelStack = "platform.docuflow.io/stack"
+	// LabelFamily names the component family a child belongs to, one of the
+	// Family constants; the stack's status has one condition per family.
+	LabelFamily = "platform.docuflow.io/family"
+	// ManagedByValue is the value of LabelManagedBy.
+	ManagedByValue = "docuflow-operator"
+	// PartOfValue is the value of LabelPartOf.
+	PartOfValue = "docuflow"
+
+	// AnnotationRegion is ACK's per-resource region annotation.
+	AnnotationRegion = "services.k8s.aws/region"
+
+	// TagStack is the AWS tag holding the stack's name.
+	TagStack = "docuflow.io/stack"
+	// TagNamespace is the AWS tag holding the stack's namespace.
+	TagNamespace = "docuflow.io/namespace"
+	// TagComponent is the AWS tag naming the part of the stack a resource is.
+	TagComponent = "docuflow.io/component"
+)
+
+// The component families, the values of LabelFamily and Wait.Family.
+const (
+	// FamilyNetwork is the VPC, its subnets, gateways, route tables, every
+	// security group, the VPC endpoints and the flow logs with their log group
+	// and role.
+	FamilyNetwork = "network"
+	// FamilyDatabase is the DB subnet group, parameter group and instance.
+	FamilyDatabase = "database"
+	// FamilyLoadBalancer is the load balancer, its target group and listeners.
+	FamilyLoadBalancer = "loadbalancer"
+	// FamilyService is the application log group, the task execution and task
+	// roles, the ECS cluster, the task definition and the ECS service.
+	FamilyService = "service"
+	// FamilyAutoscaling is the scalable target and its scaling policies.
+	FamilyAutoscaling = "autoscaling"
+	// FamilyAlarms is the CloudWatch alarms.
+	FamilyAlarms = "alarms"
+)
+
+// NameRule is the set of constraints one kind of name must satisfy.
+type NameRule struct {
+	// MaxLength is the longest name allowed.
+	MaxLength int
+	// StartWithLetter requires the first character to be a letter.
+	StartWithLetter bool
+	// NoDoubleHyphen forbids two hyphens in a row.
+	NoDoubleHyphen bool
+	// ReservedPrefix, when set, is a prefix the name must not start with.
+	ReservedPrefix string
+}
+
+// The naming rules of the names a stack's children carry. All of them are
+// further restricted to lowercase letters, digits and hyphens, neither
+// starting nor ending with a hyphen, which every one of these services
+// accepts.
+var (
+	// KubernetesName is the rule for metadata.name: a DNS-1123 label, so the
+	// name is also valid wherever a label value or a DNS name is expected.
+	KubernetesName = NameRule{MaxLength: 63}
+	// ELBName is the rule for load balancer and target group names. AWS
+	// rejects load balancer names starting with "internal-".
+	ELBName = NameRule{MaxLength: 32, ReservedPrefix: "internal-"}
+	// IAMRoleName is the rule for IAM role names.
+	IAMRoleName = NameRule{MaxLength: 64}
+	// RDSName is the rule for RDS instance identifiers and the names of DB
+	// subnet and parameter groups.
+	RDSName = NameRule{MaxLength: 63, StartWithLetter: true, NoDoubleHyphen: true}
+	// SecurityGroupName is the rule for security group names.
+	SecurityGroupName = NameRule{MaxLength: 255}
+)
+
+// hashLength is the number of hex characters of the suffix a cut name gets.
+const hashLength = 8
+
+// reservedEscape is put in front of a name that would start with its rule's
+// reserved prefix.
+const reservedEscape = "df-"
+
+// Name returns "<stack>-<component>" made valid under rule. A name that
+// already satisfies the rule is returned unchanged. Otherwise it is cleaned
+// (lowercased, other characters replaced by hyphens) and cut to fit, and a
+// hash of the original gets appended, so two inputs that clean or cut to the
+// same text still get different names. A name that would start with the
+// rule's reserved prefix gets "df-" in front and the hash as well, so it
+// cannot collide with the name of a stack literally called "df-…".
+func Name(stack, component string, rule NameRule) string {
+	raw := stack + "-" + component
+	clean := cleanName(raw, rule)
+	reserved := rule.ReservedPrefix != "" && strings.HasPrefix(clean, rule.ReservedPrefix)
+	if reserved {
+		clean = reservedEscape + clean
+	}
+	if clean == raw && len(clean) <= rule.MaxLength {
+		return clean
+	}
+	sum := sha256.Sum256([]byte(raw))
+	suffix := hex.EncodeToString(sum[:])[:hashLength]
+	body := clean
+	if room := rule.MaxLength - hashLength - 1; len(body) > room {
+		body = body[:room]
+	}
+	body = strings.TrimRight(body, "-")
+	if body == "" {
+		if rule.StartWithLetter {
+			return "h" + suffix[:hashLength-1]
+		}
+		return suffix
+	}
+	return body + "-" + suffix
+}
+
+// cleanName lowercases name, replaces every character other than a letter,
+// digit or hyphen with a hyphen and applies the rule's other constraints,
+// without cutting.
+func cleanName(name string, rule NameRule) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case rule.NoDoubleHyphen && strings.HasSuffix(b.String(), "-"):
+			// Collapse runs of hyphens.
+		default:
+			b.WriteByte('-')
+		}
+	}
+	out := strings.Trim(b.String(), "-")
+	if rule.StartWithLetter && out == "" {
+		return "d"
+	}
+	if rule.StartWithLetter && (out[0] < 'a' || out[0] > 'z') {
+		// Stack names may start with a digit; RDS names may not.
+		out = "d-" + out
+	}
+	return out
+}
+
+// ValidName reports whether name satisfies rule and the shared character
+// constraints; tests use it to check every rendered name.
+func ValidName(name string, rule NameRule) bool {
+	if name == "" || len(name) > rule.MaxLength {
+		return false
+	}
+	if name[0] == '-' || name[len(name)-1] == '-' {
+		return false
+	}
+	if rule.StartWithLetter && (name[0] < 'a' || name[0] > 'z') {
+		return false
+	}
+	if rule.NoDoubleHyphen && strings.Contains(name, "--") {
+		return false
+	}
+	if rule.ReservedPrefix != "" && strings.HasPrefix(name, rule.ReservedPrefix) {
+		return false
+	}
+	for _, r := range name {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// Labels returns the labels every child of the stack carries.
+func Labels(stack *platformv1alpha1.DocuFlowStack) map[string]string {
+	return map[string]string{
+		LabelManagedBy: ManagedByValue,
+		LabelPartOf:    PartOfValue,
+		LabelStack:     labelValue(stack.Name),
+	}
+}
+
+// labelValue returns v if it is short enough for a label value, or a cut
+// version of it with a hash suffix.
+func labelValue(v string) string {
+	if len(v) <= 63 {
+		return v
+	}
+	sum := sha256.Sum256([]byte(v))
+	body := strings.TrimRight(v[:63-hashLength-1], "-.")
+	return body + "-" + hex.EncodeToString(sum[:])[:hashLength]
+}
+
+// Tag is one AWS tag before it is converted into a service's own tag type.
+type Tag struct {
+	// Key is the tag's key.
+	Key string
+	// Value is the tag's value.
+	Value string
+}
+
+// Tags returns the AWS tags of one component of the stack, sorted by key: the
+// stack's spec.tags plus the identifying tags docuflow.io/stack,
+// docuflow.io/namespace and docuflow.io/component. The schema rejects
+// spec.tags keys with the docuflow.io/ prefix; should one slip through, the
+// identifying value wins.
+func Tags(stack *platformv1alpha1.DocuFlowStack, component string) []Tag {
+	merged := make(map[string]string, len(stack.Spec.Tags)+3)
+	for k, v := range stack.Spec.Tags {
+		merged[k] = v
+	}
+	merged[TagStack] = stack.Name
+	merged[TagNamespace] = stack.Namespace
+	merged[TagComponent] = component
+	keys := make([]string, 0, len(merged))
+	for k := range merged {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]Tag, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, Tag{Key: k, Value: merged[k]})
+	}
+	return out
+}
+
+// objectMeta returns the metadata of the child named "<stack>-<component>":
+// the stack's namespace, the shared labels plus the family label, and the
+// region annotation. Owner references are left to the apply layer.
+func objectMeta(stack *platformv1alpha1.DocuFlowStack, family, component string) metav1.ObjectMeta {
+	labels := Labels(stack)
+	labels[LabelFamily] = family
+	return metav1.ObjectMeta{
+		Name:        Name(stack.Name, component, KubernetesName),
+		Namespace:   stack.Namespace,
+		Labels:      labels,
+		Annotations: map[string]string{AnnotationRegion: stack.Spec.Region},
+	}
+}

@@ -1,0 +1,165 @@
+package desired
+
+import (
+	"testing"
+
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	applicationautoscalingv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/applicationautoscaling/v1alpha1"
+	cloudwatchlogsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/cloudwatchlogs/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/ack/core"
+	ec2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ec2/v1alpha1"
+	ecsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ecs/v1alpha1"
+	elbv2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/elbv2/v1alpha1"
+	iamv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/iam/v1alpha1"
+	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
+)
+
+// observedVPC is a VPC child that reports its ID.
+func observedVPC(namespace, name, id string) *ec2v1alpha1.VPC {
+	v := &ec2v1alpha1.VPC{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}}
+	if id != "" {
+		v.Status.VPCID = ptrTo(id)
+	}
+	return v
+}
+
+// observedLogGroup is a LogGroup child that reports its ARN.
+func observedLogGroup(name, arn string) *cloudwatchlogsv1alpha1.LogGroup {
+	lg := &cloudwatchlogsv1alpha1.LogGroup{ObjectMeta: metav1.ObjectMeta{Namespace: "team-docs", Name: name}}
+	a := ackv1alpha1.AWSResourceName(arn)
+	lg.Status.ACKResourceMetadata = &core.ResourceMetadata{ARN: &a}
+	return lg
+}
+
+// observedDB is a DBInstance child that reports its master user secret.
+func observedDB(name, secretARN string) *rdsv1alpha1.DBInstance {
+	db := &rdsv1alpha1.DBInstance{ObjectMeta: metav1.ObjectMeta{Namespace: "team-docs", Name: name}}
+	db.Status.MasterUserSecret = &rdsv1alpha1.MasterUserSecret{SecretARN: ptrTo(secretARN)}
+	return db
+}
+
+// withARN makes a child report an ARN.
+func withARN[T core.Object](o T, arn string) T {
+	a := ackv1alpha1.AWSResourceName(arn)
+	o.ACKStatus().ACKResourceMetadata = &core.ResourceMetadata{ARN: &a}
+	return o
+}
+
+// meta is the metadata of a child in the test namespace.
+func meta(name string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Namespace: "team-docs", Name: name}
+}
+
+// observedService is a Service child with its ARN and deployments, given as
+// status=desiredCount pairs.
+func observedService(name, arn string, deployments map[string]int64) *ecsv1alpha1.Service {
+	svc := withARN(&ecsv1alpha1.Service{ObjectMeta: meta(name)}, arn)
+	for _, status := range []string{"ACTIVE", "PRIMARY", "INACTIVE"} {
+		if n, ok := deployments[status]; ok {
+			svc.Status.Deployments = append(svc.Status.Deployments, &ecsv1alpha1.Deployment{Status: ptrTo(status), DesiredCount: ptrTo(n)})
+		}
+	}
+	return svc
+}
+
+// observedScalableTarget is a ScalableTarget child with its
+// ACK.ResourceSynced condition.
+func observedScalableTarget(name string, synced corev1.ConditionStatus) *applicationautoscalingv1alpha1.ScalableTarget {
+	st := &applicationautoscalingv1alpha1.ScalableTarget{ObjectMeta: meta(name)}
+	st.Status.Conditions = []*ackv1alpha1.Condition{{Type: ackv1alpha1.ConditionTypeResourceSynced, Status: synced}}
+	return st
+}
+
+// everyChild returns children that report every value of observedAll, with
+// the task definition named after its content.
+func everyChild(t *testing.T) ([]core.Object, Observed) {
+	t.Helper()
+	stack := newStack("prod")
+	all := observedFor(t, stack, observedAll())
+	all.ServiceTaskDefinitionARN = "arn:aws:ecs:us-east-1:123456789012:task-definition/prod-api-0123abcd:1"
+	tdName, _ := taskDefinitionName(stack, all)
+	db := observedDB("prod-db", all.DBSecretARN)
+	db.Status.Endpoint = &rdsv1alpha1.Endpoint{Address: ptrTo(all.DBEndpointAddress), Port: ptrTo(all.DBEndpointPort)}
+	return []core.Object{
+		observedVPC("team-docs", "prod-vpc", all.VPCID),
+		observedLogGroup("prod-vpc-flow-logs", all.FlowLogGroupARN),
+		observedLogGroup("prod-app", all.AppLogGroupARN),
+		db,
+		withARN(&iamv1alpha1.Role{ObjectMeta: meta("prod-task-execution")}, all.ExecutionRoleARN),
+		withARN(&iamv1alpha1.Role{ObjectMeta: meta("prod-task")}, "arn:aws:iam::123456789012:role/prod-task"),
+		withARN(&elbv2v1alpha1.LoadBalancer{ObjectMeta: meta("prod-alb")}, all.LoadBalancerARN),
+		withARN(&elbv2v1alpha1.TargetGroup{ObjectMeta: meta("prod-api")}, all.TargetGroupARN),
+		withARN(&ecsv1alpha1.TaskDefinition{ObjectMeta: meta("prod-api-0123abcd")}, "arn:aws:ecs:us-east-1:123456789012:task-definition/prod-api-0123abcd:1"),
+		withARN(&ecsv1alpha1.TaskDefinition{ObjectMeta: meta(tdName)}, all.TaskDefinitionARN),
+		func() *ecsv1alpha1.Service {
+			svc := observedService("prod-api", all.ServiceARN, map[string]int64{"ACTIVE": 7, "PRIMARY": all.ServiceDesiredCount})
+			svc.Spec.TaskDefinition = ptrTo(all.ServiceTaskDefinitionARN)
+			return svc
+		}(),
+		observedScalableTarget("prod-api", corev1.ConditionTrue),
+		&ec2v1alpha1.Subnet{ObjectMeta: meta("prod-private-us-east-1a")},
+	}, all
+}
+
+func TestObserve(t *testing.T) {
+	kids, all := everyChild(t)
+	tests := []struct {
+		name     string
+		children []core.Object
+		want     Observed
+	}{
+		{name: "no children means nothing is observed", want: Observed{}},
+		{
+			name:     "every value is read from the child that reports it, the desired count from the PRIMARY deployment",
+			children: kids,
+			want:     all,
+		},
+		{
+			name:     "a VPC that has not reported its ID yet leaves the ID empty",
+			children: []core.Object{observedVPC("team-docs", "prod-vpc", "")},
+			want:     Observed{},
+		},
+		{
+			name: "a task definition of older content is never taken for the current one",
+			children: []core.Object{
+				kids[3], kids[4],
+				withARN(&ecsv1alpha1.TaskDefinition{ObjectMeta: meta("prod-api-0123abcd")}, "arn:aws:ecs:us-east-1:123456789012:task-definition/prod-api-0123abcd:1"),
+			},
+			want: Observed{
+				DBSecretARN: all.DBSecretARN, DBEndpointAddress: all.DBEndpointAddress, DBEndpointPort: all.DBEndpointPort,
+				ExecutionRoleARN: all.ExecutionRoleARN,
+			},
+		},
+		{
+			name: "a scalable target that is not synced yet is not synced",
+			children: []core.Object{
+				observedScalableTarget("prod-api", corev1.ConditionFalse),
+			},
+			want: Observed{},
+		},
+		{
+			name: "children of another stack or namespace are ignored",
+			children: []core.Object{
+				observedVPC("team-docs", "other-vpc", "vpc-1"),
+				observedVPC("elsewhere", "prod-vpc", "vpc-2"),
+				observedDB("other-db", "arn:aws:secretsmanager:us-east-1:123456789012:secret:x"),
+				withARN(&elbv2v1alpha1.LoadBalancer{ObjectMeta: meta("other-alb")}, all.LoadBalancerARN),
+				withARN(&elbv2v1alpha1.TargetGroup{ObjectMeta: metav1.ObjectMeta{Namespace: "elsewhere", Name: "prod-api"}}, all.TargetGroupARN),
+				withARN(&iamv1alpha1.Role{ObjectMeta: meta("prod-task")}, "arn:aws:iam::123456789012:role/prod-task"),
+				observedService("other-api", all.ServiceARN, map[string]int64{"PRIMARY": 4}),
+				observedScalableTarget("other-api", corev1.ConditionTrue),
+			},
+			want: Observed{},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Observe(newStack("prod"), tt.children); got != tt.want {
+				t.Errorf("Observe() = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
