@@ -3,7 +3,6 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -150,25 +149,43 @@ func (r *DocuFlowStackReconciler) pruneChildren(ctx context.Context, s *scope) e
 	return nil
 }
 
-// previousTaskDefinitions returns the newest task definitions that are not
-// desired any more, up to keptTaskDefinitions of them.
-func previousTaskDefinitions(s *scope, want map[childKey]bool) []childKey {
-	var old []core.Object
-	for key, obj := range s.observed {
-		if key.Kind == "TaskDefinition" && !want[key] {
-			old = append(old, obj)
+// trackTaskDefinitions records the desired task definition at the head of
+// the stack's history, newest first, keeping the current one and
+// keptTaskDefinitions previous ones. Creation timestamps have a one-second
+// resolution, so the order is kept in status rather than read from them.
+func (r *DocuFlowStackReconciler) trackTaskDefinitions(s *scope) {
+	history := s.stack.Status.TaskDefinitions
+	if last, ok := r.lastStatus.Load(s.stack.UID); ok {
+		history = last.(*platformv1alpha1.DocuFlowStackStatus).TaskDefinitions
+	}
+	var current string
+	for _, obj := range s.desired.Objects {
+		if kindOf(obj) == "TaskDefinition" {
+			current = obj.GetName()
 		}
 	}
-	sort.Slice(old, func(i, j int) bool {
-		ti, tj := old[i].GetCreationTimestamp(), old[j].GetCreationTimestamp()
-		if !ti.Equal(&tj) {
-			return tj.Before(&ti)
+	if current == "" {
+		s.stack.Status.TaskDefinitions = history
+		return
+	}
+	next := []string{current}
+	for _, name := range history {
+		if name != current && len(next) <= keptTaskDefinitions {
+			next = append(next, name)
 		}
-		return old[i].GetName() > old[j].GetName()
-	})
+	}
+	s.stack.Status.TaskDefinitions = next
+}
+
+// previousTaskDefinitions returns the previous task definitions the history
+// keeps, so pruning leaves them for a rollback.
+func previousTaskDefinitions(s *scope, want map[childKey]bool) []childKey {
 	var keep []childKey
-	for i := 0; i < len(old) && i < keptTaskDefinitions; i++ {
-		keep = append(keep, childKey{"TaskDefinition", old[i].GetName()})
+	for _, name := range s.stack.Status.TaskDefinitions {
+		k := childKey{"TaskDefinition", name}
+		if !want[k] {
+			keep = append(keep, k)
+		}
 	}
 	return keep
 }

@@ -125,6 +125,7 @@ func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		// Observe and report only: nothing is written to children.
 		return ctrl.Result{}, nil
 	}
+	r.trackTaskDefinitions(s)
 	if err := r.applyChildren(ctx, s); err != nil {
 		s.facts.ApplyErr = err
 		return ctrl.Result{}, err

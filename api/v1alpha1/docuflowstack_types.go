@@ -530,6 +530,11 @@ type DocuFlowStackStatus struct {
 	// +optional
 	Rollout *RolloutStatus `json:"rollout,omitempty"`
 
+	// TaskDefinitions are the task definitions the service has been given,
+	// newest first: the current one and the previous ones kept for rollback.
+	// +optional
+	TaskDefinitions []string `json:"taskDefinitions,omitempty"`
+
 	// Retained lists, while a stack with deletionPolicy Retain is deleted, the
 	// AWS resources released rather than deleted, with their ARNs.
 	// +optional

@@ -216,6 +216,11 @@ func (in *DocuFlowStackStatus) DeepCopyInto(out *DocuFlowStackStatus) {
 		*out = new(RolloutStatus)
 		**out = **in
 	}
+	if in.TaskDefinitions != nil {
+		in, out := &in.TaskDefinitions, &out.TaskDefinitions
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.Retained != nil {
 		in, out := &in.Retained, &out.Retained
 		*out = make([]string, len(*in))
