@@ -55,6 +55,10 @@ manifests: controller-gen ## Generate the CRD, the RBAC role and the ACK test CR
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 	$(CONTROLLER_GEN) crd:allowDangerousTypes=true paths="./internal/ack/..." output:crd:dir=test/crds/ack
 
+.PHONY: docs
+docs: ## Generate docs/reference.md, the field reference, from the CRD.
+	go run ./hack/crddoc
+
 .PHONY: fmt
 fmt: ## Run gofmt on the code.
 	gofmt -w $$(git ls-files --cached --others --exclude-standard '*.go')
@@ -71,6 +75,7 @@ lint: golangci-lint ## Run golangci-lint.
 verify: controller-gen ## Fail when generated code is stale, go.mod is untidy, or gofmt, vet or lint complain.
 	CONTROLLER_GEN=$(CONTROLLER_GEN) hack/verify-generated.sh
 	go mod tidy -diff
+	go run ./hack/crddoc -check
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(MAKE) vet lint
@@ -92,9 +97,13 @@ conformance: envtest ## Prove the ACK mirrors against upstream CRDs: make confor
 build: ## Build the operator binary into bin/docuflow.
 	CGO_ENABLED=0 go build -trimpath -o bin/docuflow ./cmd/docuflow
 
+.PHONY: demo
+demo: envtest kubectl ## The first command: the operator end to end on an embedded control plane with a simulated AWS (ARGS=--keep to explore after).
+	$(TEST_ENV) go run ./cmd/docuflow demo $(ARGS)
+
 .PHONY: run
-run: envtest ## Run the operator on an embedded control plane (no cloud) with the sample stack.
-	$(TEST_ENV) go run ./cmd/docuflow local $(ARGS)
+run: envtest kubectl ## Run the operator with a simulated AWS on an embedded control plane and the sample stack until Ctrl-C.
+	$(TEST_ENV) go run ./cmd/docuflow demo --walkthrough=false --keep $(ARGS)
 
 .PHONY: run-cluster
 run-cluster: ## Run the operator against the cluster of the current kubeconfig.

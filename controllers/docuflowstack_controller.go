@@ -47,6 +47,8 @@ type DocuFlowStackReconciler struct {
 
 	// lastStatus is the status this process last wrote, by stack UID.
 	lastStatus sync.Map
+	// waveSince remembers when each deleting stack's current wave started.
+	waveSince sync.Map
 }
 
 // scope carries one pass: the stack, what exists, what should exist, and the
@@ -163,6 +165,7 @@ func (r *DocuFlowStackReconciler) writeStatus(ctx context.Context, s *scope, bef
 	if s.finalized {
 		tracker.forget(client.ObjectKeyFromObject(stack))
 		r.lastStatus.Delete(stack.UID)
+		r.waveSince.Delete(stack.UID)
 		return nil
 	}
 	if s.deleting != nil {

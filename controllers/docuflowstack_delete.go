@@ -65,6 +65,11 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 	if !controllerutil.ContainsFinalizer(stack, Finalizer) {
 		return ctrl.Result{}, nil
 	}
+	// The cached stack may lag this process's last status write; the list of
+	// released children must not lose an entry to that.
+	if last, ok := r.lastStatus.Load(stack.UID); ok {
+		stack.Status.Retained = last.(*platformv1alpha1.DocuFlowStackStatus).Retained
+	}
 	settings := desired.Resolve(stack)
 	retained := map[childKey]bool{}
 	if settings.DeletionPolicy == platformv1alpha1.DeletionPolicyRetain {
@@ -94,7 +99,7 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 			waiting = append(waiting, note)
 		}
 		ctrl.LoggerFrom(ctx).V(1).Info("Deletion wave under way", "wave", wave.Name, "waiting", waiting)
-		s.deleting = &deletingFacts{Wave: i + 1, Waves: len(deletionWaves), Name: wave.Name, Waiting: waiting, Since: waveStart(present)}
+		s.deleting = &deletingFacts{Wave: i + 1, Waves: len(deletionWaves), Name: wave.Name, Waiting: waiting, Since: r.waveStart(stack, i, present)}
 		return ctrl.Result{RequeueAfter: deletionPoll}, nil
 	}
 
@@ -102,7 +107,7 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 	ctrl.LoggerFrom(ctx).Info("Every child of the stack is gone; removing the finalizer", "observed", len(s.observed))
 	if len(stack.Status.Retained) > 0 && r.Recorder != nil {
 		r.Recorder.Eventf(stack, nil, "Normal", "Retained", "Delete",
-			"%s", eventNote("DocuFlowStack deleted; deletionPolicy Retain kept these AWS resources: "+strings.Join(stack.Status.Retained, "; ")))
+			"%s", eventNote("DocuFlowStack deleted; deletionPolicy Retain kept these AWS resources: "+strings.Join(retainedNames(stack.Status.Retained), "; ")))
 	}
 	if r.Recorder != nil {
 		r.Recorder.Eventf(stack, nil, "Normal", "Deleted", "Delete", "Every child of the stack is gone; removing the finalizer")
@@ -255,14 +260,23 @@ func markDeleting(status *platformv1alpha1.DocuFlowStackStatus, generation int64
 	meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: platformv1alpha1.ConditionReconciling, Status: metav1.ConditionTrue, Reason: platformv1alpha1.ReasonDeletingWave, Message: msg, ObservedGeneration: generation})
 }
 
-// waveStart is when the wave's first deletion began, or now.
-func waveStart(objs []core.Object) time.Time {
+// waveStart is when this process first saw the wave under way, or, after a
+// restart, when its first child's deletion began.
+func (r *DocuFlowStackReconciler) waveStart(stack *platformv1alpha1.DocuFlowStack, wave int, objs []core.Object) time.Time {
+	type since struct {
+		wave int
+		at   time.Time
+	}
+	if v, ok := r.waveSince.Load(stack.UID); ok && v.(since).wave == wave {
+		return v.(since).at
+	}
 	start := time.Now()
 	for _, o := range objs {
 		if ts := o.GetDeletionTimestamp(); ts != nil && ts.Time.Before(start) {
 			start = ts.Time
 		}
 	}
+	r.waveSince.Store(stack.UID, since{wave, start})
 	return start
 }
 
@@ -281,4 +295,15 @@ func appendUnique(list []string, s string) []string {
 		return list
 	}
 	return append(list, s)
+}
+
+// retainedNames drops the ARNs from the retained entries: an Event carries at
+// most 1024 characters, and status.retained keeps the ARNs.
+func retainedNames(entries []string) []string {
+	out := make([]string, 0, len(entries))
+	for _, e := range entries {
+		name, _, _ := strings.Cut(e, " (")
+		out = append(out, name)
+	}
+	return out
 }

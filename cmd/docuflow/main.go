@@ -1,6 +1,7 @@
 // Command docuflow is the DocuFlowStack operator: `docuflow manager` runs the
-// controller manager in a cluster, `docuflow local` runs it on an embedded
-// control plane with the sample stack, for a first look without any cloud.
+// controller manager in a cluster, `docuflow demo` runs it with a simulated
+// ACK on an embedded control plane, for a first look without any cloud, and
+// `docuflow render` prints the ACK objects a stack becomes.
 package main
 
 import (
@@ -12,7 +13,7 @@ const usage = `docuflow: the DocuFlowStack operator
 
 Usage:
   docuflow manager [flags]   run the controller manager against the current cluster
-  docuflow local [flags]     run it on an embedded control plane (no cloud) with the sample stack
+  docuflow demo [flags]      run it with a simulated ACK on an embedded control plane (no cloud), with the sample stack
   docuflow render -f FILE    print every ACK object the operator creates for a stack
 
 Run 'docuflow <command> -h' for a command's flags.
@@ -27,8 +28,8 @@ func main() {
 	switch os.Args[1] {
 	case "manager":
 		err = runManager(os.Args[2:])
-	case "local":
-		err = runLocal(os.Args[2:])
+	case "demo":
+		err = runDemo(os.Args[2:], os.Stdout)
 	case "render":
 		err = runRender(os.Args[2:], os.Stdout, os.Stderr)
 	case "-h", "--help", "help":

@@ -27,7 +27,10 @@ type managerOptions struct {
 	probeAddr     string
 	leaderElect   bool
 	enableHTTP2   bool
-	zap           zap.Options
+	// deletionProtectionGrace is how long the operator waits, after ACK
+	// reports a switched-off deletion protection synced, before deleting.
+	deletionProtectionGrace time.Duration
+	zap                     zap.Options
 }
 
 func (o *managerOptions) bind(fs *flag.FlagSet) {
@@ -35,6 +38,7 @@ func (o *managerOptions) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&o.secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS behind Kubernetes authentication and authorization.")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", true, "Elect a leader so that only one replica writes.")
+	fs.DurationVar(&o.deletionProtectionGrace, "deletion-protection-grace", 30*time.Second, "How long to wait, after ACK reports a switched-off deletion protection synced, before deleting the child (ACK reports no observed generation).")
 	fs.BoolVar(&o.enableHTTP2, "enable-http2", false, "Serve metrics over HTTP/2 (off: HTTP/2 Rapid Reset and Stream Cancellation CVEs).")
 	o.zap.BindFlags(fs)
 }
@@ -77,12 +81,10 @@ func newManager(cfg *rest.Config, o managerOptions) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("creating the manager: %w", err)
 	}
 	if err := (&controllers.DocuFlowStackReconciler{
-		Client:   mgr.GetClient(),
-		Scheme:   mgr.GetScheme(),
-		Recorder: mgr.GetEventRecorder("docuflow-operator"),
-		// ACK reports no observed generation; give it this long to apply a
-		// switched-off deletion protection before the child is deleted.
-		DeletionProtectionGrace: 30 * time.Second,
+		Client:                  mgr.GetClient(),
+		Scheme:                  mgr.GetScheme(),
+		Recorder:                mgr.GetEventRecorder("docuflow-operator"),
+		DeletionProtectionGrace: o.deletionProtectionGrace,
 	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the DocuFlowStack controller: %w", err)
 	}

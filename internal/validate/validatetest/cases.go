@@ -1,0 +1,170 @@
+package validatetest
+
+// Case is one invalid stack: Mutate turns the production sample into it, and
+// the rejection must name Field and contain Says.
+type Case struct {
+	Name   string
+	Mutate func(o map[string]any)
+	Field  string // the path the error must name
+	Says   string // a fragment of the explanation
+}
+
+// BadInputs returns the create-time cases that both the API server and the
+// offline validator must reject with the same field path and message fragment.
+func BadInputs() []Case {
+	return []Case{
+		{"minTasks above maxTasks", func(o map[string]any) {
+			Set(o, "spec.autoscaling.minTasks", int64(5))
+			Set(o, "spec.autoscaling.maxTasks", int64(3))
+		}, "spec.autoscaling.minTasks", "must not exceed maxTasks"},
+		{"the production default of two tasks above maxTasks 1", func(o map[string]any) {
+			Unset(o, "spec.autoscaling.minTasks")
+			Set(o, "spec.autoscaling.maxTasks", int64(1))
+		}, "spec.autoscaling.minTasks", "2 by default in production"},
+		{"a cpu/memory pair Fargate does not offer", func(o map[string]any) {
+			Set(o, "spec.service.cpu", int64(256))
+			Set(o, "spec.service.memory", int64(4096))
+		}, "spec.service.memory", "a pair Fargate offers"},
+		{"a cpu size Fargate does not offer", func(o map[string]any) {
+			Set(o, "spec.service.cpu", int64(300))
+		}, "spec.service.cpu", "Unsupported value"},
+		{"a malformed VPC CIDR", func(o map[string]any) {
+			Set(o, "spec.network.vpcCIDR", "10.40.0.0/33")
+		}, "spec.network.vpcCIDR", "must be an IPv4 CIDR"},
+		{"a VPC CIDR that is not a CIDR at all", func(o map[string]any) {
+			Set(o, "spec.network.vpcCIDR", "ten-forty")
+		}, "spec.network.vpcCIDR", "must be an IPv4 CIDR"},
+		{"a VPC CIDR too large to be a VPC", func(o map[string]any) {
+			Set(o, "spec.network.vpcCIDR", "10.0.0.0/8")
+		}, "spec.network.vpcCIDR", "/16 to /22"},
+		{"a public VPC CIDR", func(o map[string]any) {
+			Set(o, "spec.network.vpcCIDR", "8.8.0.0/16")
+		}, "spec.network.vpcCIDR", "RFC 1918"},
+		{"a VPC CIDR with host bits set", func(o map[string]any) {
+			Set(o, "spec.network.vpcCIDR", "10.40.1.0/16")
+		}, "spec.network.vpcCIDR", "network address"},
+		{"one availability zone", func(o map[string]any) {
+			Set(o, "spec.network.availabilityZones", []any{"us-east-1a"})
+		}, "spec.network.availabilityZones", "at least 2 items"},
+		{"a repeated availability zone", func(o map[string]any) {
+			Set(o, "spec.network.availabilityZones", []any{"us-east-1a", "us-east-1a"})
+		}, "spec.network.availabilityZones[1]", "Duplicate value"},
+		{"seven availability zones", func(o map[string]any) {
+			Set(o, "spec.network.availabilityZones", []any{"us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f", "us-east-1g"})
+		}, "spec.network.availabilityZones", "at most 6 items"},
+		{"an availability zone of another region", func(o map[string]any) {
+			Set(o, "spec.network.availabilityZones", []any{"us-east-1a", "eu-west-1b"})
+		}, "spec.network.availabilityZones", "must be in spec.region"},
+		{"an unknown NAT gateway mode", func(o map[string]any) {
+			Set(o, "spec.network.natGateways", "Two")
+		}, "spec.network.natGateways", "Unsupported value"},
+		{"backupRetentionDays 0", func(o map[string]any) {
+			Set(o, "spec.database.backupRetentionDays", int64(0))
+		}, "spec.database.backupRetentionDays", "greater than or equal to 1"},
+		{"backupRetentionDays 36", func(o map[string]any) {
+			Set(o, "spec.database.backupRetentionDays", int64(36))
+		}, "spec.database.backupRetentionDays", "less than or equal to 35"},
+		{"containerPort 0", func(o map[string]any) {
+			Set(o, "spec.service.containerPort", int64(0))
+		}, "spec.service.containerPort", "greater than or equal to 1"},
+		{"containerPort 65536", func(o map[string]any) {
+			Set(o, "spec.service.containerPort", int64(65536))
+		}, "spec.service.containerPort", "less than or equal to 65535"},
+		{"a health check path without a leading slash", func(o map[string]any) {
+			Set(o, "spec.service.healthCheckPath", "healthz")
+		}, "spec.service.healthCheckPath", "should match"},
+		{"a malformed certificate ARN", func(o map[string]any) {
+			Set(o, "spec.loadBalancer.certificateARN", "arn:aws:iam::123456789012:server-certificate/docuflow")
+		}, "spec.loadBalancer.certificateARN", "should match"},
+		{"a certificate from another region", func(o map[string]any) {
+			Set(o, "spec.loadBalancer.certificateARN", "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d")
+		}, "spec.loadBalancer.certificateARN", "in spec.region"},
+		{"HTTPS without a certificate and without insecureHTTPOnly", func(o map[string]any) {
+			Unset(o, "spec.loadBalancer.certificateARN")
+		}, "spec.loadBalancer.certificateARN", "certificateARN is required"},
+		{"insecureHTTPOnly with profile production", func(o map[string]any) {
+			Unset(o, "spec.loadBalancer.certificateARN")
+			Set(o, "spec.loadBalancer.insecureHTTPOnly", true)
+		}, "spec.loadBalancer.insecureHTTPOnly", "not allowed with profile production"},
+		{"insecureHTTPOnly next to a certificate", func(o map[string]any) {
+			Set(o, "spec.profile", "development")
+			Set(o, "spec.loadBalancer.insecureHTTPOnly", true)
+		}, "spec.loadBalancer.insecureHTTPOnly", "contradict"},
+		{"a TLS policy that allows TLS 1.0", func(o map[string]any) {
+			Set(o, "spec.loadBalancer.sslPolicy", "ELBSecurityPolicy-2016-08")
+		}, "spec.loadBalancer.sslPolicy", "should match"},
+		{"an allowed range that is not a CIDR", func(o map[string]any) {
+			Set(o, "spec.loadBalancer.allowedCIDRs", []any{"203.0.113.7"})
+		}, "spec.loadBalancer.allowedCIDRs[0]", "must be an IPv4 CIDR"},
+		{"an unknown deletionPolicy", func(o map[string]any) {
+			Set(o, "spec.database.deletionPolicy", "Archive")
+		}, "spec.database.deletionPolicy", "Unsupported value"},
+		{"maxStorageGiB below storageGiB", func(o map[string]any) {
+			Set(o, "spec.database.storageGiB", int64(100))
+			Set(o, "spec.database.maxStorageGiB", int64(50))
+		}, "spec.database.maxStorageGiB", "at least storageGiB"},
+		{"storage below the RDS minimum", func(o map[string]any) {
+			Set(o, "spec.database.storageGiB", int64(10))
+		}, "spec.database.storageGiB", "greater than or equal to 20"},
+		{"an unsupported PostgreSQL version", func(o map[string]any) {
+			Set(o, "spec.database.engineVersion", "9.6")
+		}, "spec.database.engineVersion", "should match"},
+		{"a malformed instance class", func(o map[string]any) {
+			Set(o, "spec.database.instanceClass", "t4g.medium")
+		}, "spec.database.instanceClass", "should match"},
+		{"an environment variable named like a secret", func(o map[string]any) {
+			Set(o, "spec.service.env", []any{map[string]any{"name": "DB_PASSWORD", "value": "hunter2"}})
+		}, "spec.service.env[0].name", "looks like a secret"},
+		{"an environment variable with a reserved name", func(o map[string]any) {
+			Set(o, "spec.service.env", []any{map[string]any{"name": "DOCUFLOW_DB_HOST", "value": "elsewhere"}})
+		}, "spec.service.env[0].name", "reserved"},
+		{"an environment variable set twice", func(o map[string]any) {
+			Set(o, "spec.service.env", []any{map[string]any{"name": "LOG_LEVEL", "value": "info"}, map[string]any{"name": "LOG_LEVEL", "value": "debug"}})
+		}, "spec.service.env[1]", "Duplicate value"},
+		{"an image without a pinned version", func(o map[string]any) {
+			Set(o, "spec.service.image", "public.ecr.aws/docuflow/api:latest")
+		}, "spec.service.image", "pin a version"},
+		{"no image", func(o map[string]any) {
+			Unset(o, "spec.service.image")
+		}, "spec.service.image", "Required value"},
+		{"a malformed region", func(o map[string]any) {
+			Set(o, "spec.region", "US East")
+		}, "spec.region", "should match"},
+		{"no region", func(o map[string]any) {
+			Unset(o, "spec.region")
+		}, "spec.region", "Required value"},
+		{"an unknown profile", func(o map[string]any) {
+			Set(o, "spec.profile", "staging")
+		}, "spec.profile", "Unsupported value"},
+		{"a log retention CloudWatch does not accept", func(o map[string]any) {
+			Set(o, "spec.observability.logRetentionDays", int64(10))
+		}, "spec.observability.logRetentionDays", "Unsupported value"},
+		{"a malformed alarm topic", func(o map[string]any) {
+			Set(o, "spec.observability.alarmTopicARN", "docuflow-alarms")
+		}, "spec.observability.alarmTopicARN", "should match"},
+		{"a tag with a reserved prefix", func(o map[string]any) {
+			Set(o, "spec.tags", map[string]any{"aws:cloudformation:stack-name": "x"})
+		}, "spec.tags", "reserved prefixes"},
+		{"a target CPU of 100 percent", func(o map[string]any) {
+			Set(o, "spec.autoscaling.targetCPUPercent", int64(100))
+		}, "spec.autoscaling.targetCPUPercent", "less than or equal to 95"},
+		{"an access log bucket that is not a bucket name", func(o map[string]any) {
+			Set(o, "spec.loadBalancer.accessLogs.bucket", "s3://my-alb-logs")
+		}, "spec.loadBalancer.accessLogs.bucket", "should match"},
+		{"a misspelled field", func(o map[string]any) {
+			Set(o, "spec.database.multiAz", true)
+		}, "spec.database.multiAz", "unknown field"},
+		{"a misspelled metadata field", func(o map[string]any) {
+			Set(o, "metadata.label", map[string]any{"a": "b"})
+		}, "metadata.label", "unknown field"},
+		{"a port written as a string", func(o map[string]any) {
+			Set(o, "spec.service.containerPort", "8080")
+		}, "spec.service.containerPort", "must be of type integer"},
+		{"no name", func(o map[string]any) {
+			Unset(o, "metadata.name")
+		}, "metadata.name", "Required value"},
+		{"a name that is not a DNS subdomain", func(o map[string]any) {
+			Set(o, "metadata.name", "Docuflow_Prod")
+		}, "metadata.name", "RFC 1123"},
+	}
+}
