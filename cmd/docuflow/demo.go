@@ -151,7 +151,12 @@ func (d *demo) run(ctx context.Context) error {
 	mgrCtx, stopMgr := context.WithCancel(ctx)
 	mgrDone := make(chan error, 1)
 	go func() { mgrDone <- mgr.Start(mgrCtx) }()
-	defer func() { stopMgr(); <-mgrDone }()
+	defer func() {
+		stopMgr()
+		if err := <-mgrDone; err != nil {
+			fmt.Fprintf(os.Stderr, "stopping the operator: %v\n", err)
+		}
+	}()
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
 		return errors.New("the operator's cache did not sync")
 	}
