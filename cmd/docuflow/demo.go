@@ -287,6 +287,9 @@ func (d *demo) watchUntilReady(ctx context.Context, title string) error {
 		if err != nil || s == nil {
 			return nil, false, err
 		}
+		if len(s.Status.Resources) == 0 {
+			return []string{"waiting for the operator's first pass"}, false, nil
+		}
 		var lines []string
 		for _, t := range familyConditions {
 			c := meta.FindStatusCondition(s.Status.Conditions, t)
