@@ -120,20 +120,20 @@ docker-build-app: ## Build the DocuFlow API image from app/Dockerfile (needs a D
 ##@ Deployment
 
 .PHONY: install
-install: manifests kustomize ## Install the DocuFlowStack CRD into the cluster of the current kubeconfig.
+install: manifests kustomize kubectl ## Install the DocuFlowStack CRD into the cluster of the current kubeconfig.
 	$(KUSTOMIZE) build config/crd | $(KUBECTL) apply --server-side -f -
 
 .PHONY: uninstall
-uninstall: manifests kustomize ## Remove the CRD (and so every DocuFlowStack) from the cluster.
+uninstall: manifests kustomize kubectl ## Remove the CRD (and so every DocuFlowStack) from the cluster.
 	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found -f -
 
 .PHONY: deploy
-deploy: manifests kustomize ## Deploy the operator (image IMG) to the cluster of the current kubeconfig.
+deploy: manifests kustomize kubectl ## Deploy the operator (image IMG) to the cluster of the current kubeconfig.
 	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
 	$(KUSTOMIZE) build config/default | $(KUBECTL) apply --server-side -f -
 
 .PHONY: undeploy
-undeploy: kustomize ## Remove the operator from the cluster.
+undeploy: kustomize kubectl ## Remove the operator from the cluster.
 	$(KUSTOMIZE) build config/default | $(KUBECTL) delete --ignore-not-found -f -
 
 ##@ Tools
