@@ -58,6 +58,10 @@ type Observed struct {
 	ServiceTaskDefinitionARN string
 	// ServiceARN is the ECS Service's ARN: the AWS service exists.
 	ServiceARN string
+	// DBAllocatedStorage is the DBInstance's spec.allocatedStorage as ACK last
+	// wrote it back from AWS, 0 when unknown. RDS storage autoscaling grows it
+	// beyond storageGiB; rendering less would ask RDS to shrink the volume.
+	DBAllocatedStorage int64
 	// ServiceDesiredCount is the desired count of the ECS Service's PRIMARY
 	// deployment, 0 when unknown (a service of 0 tasks renders like an
 	// unknown one: minTasks).
@@ -111,6 +115,9 @@ func Observe(stack *platformv1alpha1.DocuFlowStack, children []core.Object) Obse
 			}
 			if o.Status.MasterUserSecret != nil && o.Status.MasterUserSecret.SecretARN != nil {
 				obs.DBSecretARN = *o.Status.MasterUserSecret.SecretARN
+			}
+			if o.Spec.AllocatedStorage != nil {
+				obs.DBAllocatedStorage = *o.Spec.AllocatedStorage
 			}
 			if e := o.Status.Endpoint; e != nil && e.Address != nil && *e.Address != "" {
 				obs.DBEndpointAddress = *e.Address

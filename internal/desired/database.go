@@ -105,7 +105,7 @@ func (b *builder) database() {
 		Port:                            ptrTo(int64(portPostgres)),
 		MasterUsername:                  ptrTo(masterUsername),
 		ManageMasterUserPassword:        ptrTo(true),
-		AllocatedStorage:                ptrTo(int64(b.s.StorageGiB)),
+		AllocatedStorage:                ptrTo(max(int64(b.s.StorageGiB), b.obs.DBAllocatedStorage)),
 		MaxAllocatedStorage:             ptrTo(int64(b.s.MaxStorageGiB)),
 		StorageType:                     ptrTo("gp3"),
 		StorageEncrypted:                ptrTo(true),

@@ -181,3 +181,34 @@ func TestDatabaseGroups(t *testing.T) {
 		})
 	}
 }
+
+func TestStorageGrownByRDSIsNeverShrunkBack(t *testing.T) {
+	stack := newStack("prod")
+	stack.Spec.Database.StorageGiB = 50
+	tests := []struct {
+		name     string
+		observed int64
+		want     int64
+	}{
+		{"a new database gets storageGiB", 0, 50},
+		{"storage RDS autoscaled up is kept", 80, 80},
+		{"a larger storageGiB still wins", 40, 50},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Build(stack, Observed{DBAllocatedStorage: tt.observed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range res.Objects {
+				if db, ok := o.(*rdsv1alpha1.DBInstance); ok {
+					if got := *db.Spec.AllocatedStorage; got != tt.want {
+						t.Fatalf("allocatedStorage = %d, want %d", got, tt.want)
+					}
+					return
+				}
+			}
+			t.Fatal("no DBInstance rendered")
+		})
+	}
+}
