@@ -84,6 +84,14 @@ verify: controller-gen ## Fail when generated code is stale, go.mod is untidy, o
 test: envtest ## Run every test: unit, envtest integration, app against a throwaway PostgreSQL.
 	$(TEST_ENV) go test $(GO_TEST_FLAGS) ./...
 
+.PHONY: bench
+bench: envtest ## Scale benchmarks (N = 1, 10, 100, 300 stacks; BENCH_N, BENCH_STEADY, BENCH_SETTINGS, ...); about 25 minutes. Figures: docs/benchmarks.md.
+	$(TEST_ENV) go test -run '^$$' -bench . -benchtime 1x -timeout 60m ./test/bench/
+
+.PHONY: fuzz
+fuzz: ## Fuzz the builders for FUZZTIME (default 30s): valid specs never panic and always give schema-valid, secure objects.
+	go test -run '^$$' -fuzz FuzzBuild -fuzztime $(or $(FUZZTIME),30s) -fuzzminimizetime 10x ./internal/desired/
+
 .PHONY: conformance
 conformance: envtest ## Prove the ACK mirrors against upstream CRDs: make conformance ACK_CRDS_DIR=../shared/ack/crds
 	@if [ -z "$(ACK_CRDS_DIR)" ]; then \

@@ -1,0 +1,188 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+)
+
+func TestMain(m *testing.M) {
+	setLogger()
+	if path := os.Getenv(simConfigEnv); path != "" {
+		if err := runSimProcess(path); err != nil {
+			fmt.Fprintln(os.Stderr, "simulated ACK process:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// Knobs, all environment variables so `make bench` can pass them through:
+//
+//	BENCH_N         stack counts for BenchmarkConverge (default 1,10,100,300)
+//	BENCH_PROFILE   production or development (default production)
+//	BENCH_SETTINGS  comma-separated manager presets, each w<workers>[+scoped][+strip] (default w1, the shipped settings)
+//	BENCH_STEADY    steady-state window after convergence (default 60s)
+//	BENCH_SYNC      the operator cache's SyncPeriod (default 10s)
+//	BENCH_TIMEOUT   how long N stacks may take to converge (default 30m)
+//	BENCH_REALISTIC_N      stacks for BenchmarkRealisticDelays (default 10)
+//	BENCH_DELAY_SCALE      divisor applied to the AWS times of realisticAWS (default 10)
+func envDefault(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func envDuration(b *testing.B, key, def string) time.Duration {
+	d, err := time.ParseDuration(envDefault(key, def))
+	if err != nil {
+		b.Fatalf("%s: %v", key, err)
+	}
+	return d
+}
+
+func envInts(b *testing.B, key, def string) []int {
+	var out []int
+	for f := range strings.SplitSeq(envDefault(key, def), ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			b.Fatalf("%s: bad count %q", key, f)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func envSettings(b *testing.B) []settings {
+	var out []settings
+	for f := range strings.SplitSeq(envDefault("BENCH_SETTINGS", "w1"), ",") {
+		s, err := parseSettings(strings.TrimSpace(f))
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// printMu keeps tables from interleaving.
+var printMu sync.Mutex
+
+func printTable(title string, rows []result, extra ...string) {
+	printMu.Lock()
+	defer printMu.Unlock()
+	fmt.Printf("\n### %s\n\n%s\n", title, tableHeader)
+	for _, r := range rows {
+		fmt.Println(r.row())
+	}
+	for _, e := range extra {
+		fmt.Println(e)
+	}
+	fmt.Println()
+}
+
+func report(b *testing.B, r result) {
+	b.ReportMetric(r.wall.Seconds(), "wall-s")
+	b.ReportMetric(r.p99.Seconds(), "p99-s")
+	b.ReportMetric(float64(writesOf(r.converge))/float64(r.sc.n), "writes/stack")
+	b.ReportMetric(float64(r.steadyWrites), "steady-writes")
+	b.ReportMetric(r.cpu.Seconds(), "operator-cpu-s")
+	b.ReportMetric(float64(r.peakHeap)/(1<<20), "peak-heap-MiB")
+}
+
+// BenchmarkConverge creates N stacks at once, with the simulated ACK syncing
+// instantly, and measures convergence and a steady-state window.
+func BenchmarkConverge(b *testing.B) {
+	profile := platformv1alpha1.Profile(envDefault("BENCH_PROFILE", string(platformv1alpha1.ProfileProduction)))
+	steady := envDuration(b, "BENCH_STEADY", "60s")
+	syncPeriod := envDuration(b, "BENCH_SYNC", "10s")
+	timeout := envDuration(b, "BENCH_TIMEOUT", "30m")
+	for _, set := range envSettings(b) {
+		var rows []result
+		for _, n := range envInts(b, "BENCH_N", "1,10,100,300") {
+			b.Run(fmt.Sprintf("%s/N=%d", set, n), func(b *testing.B) {
+				for range b.N {
+					r, err := run(context.Background(), scenario{n: n, profile: profile, settings: set, steady: steady, syncPeriod: syncPeriod, timeout: timeout})
+					if err != nil {
+						b.Fatal(err)
+					}
+					rows = append(rows, r)
+					printTable("instant sync", []result{r})
+					report(b, r)
+				}
+			})
+		}
+		if len(rows) > 1 {
+			cpu := slope(rows, func(r result) float64 { return r.cpu.Seconds() })
+			heap := slope(rows, func(r result) float64 { return float64(r.peakHeap) / (1 << 20) })
+			writes := slope(rows, func(r result) float64 { return float64(writesOf(r.converge)) })
+			printTable(fmt.Sprintf("instant sync, settings %s, profile %s", set, profile), rows,
+				fmt.Sprintf("\nPer-stack slope (least squares over N): operator CPU %.3f s/stack, peak heap %.2f MiB/stack, writes %.1f/stack.", cpu, heap, writes))
+		}
+	}
+}
+
+// realisticAWS are provisioning times of the order AWS shows, per kind.
+var realisticAWS = map[string]time.Duration{
+	"Role": 10 * time.Second, "LogGroup": 5 * time.Second,
+	"VPC": 20 * time.Second, "InternetGateway": 10 * time.Second, "ElasticIPAddress": 5 * time.Second,
+	"RouteTable": 10 * time.Second, "Subnet": 10 * time.Second, "NATGateway": 100 * time.Second,
+	"SecurityGroup": 10 * time.Second, "VPCEndpoint": 60 * time.Second, "FlowLog": 10 * time.Second,
+	"DBSubnetGroup": 10 * time.Second, "DBParameterGroup": 10 * time.Second, "DBInstance": 300 * time.Second,
+	"LoadBalancer": 150 * time.Second, "TargetGroup": 10 * time.Second, "Listener": 10 * time.Second,
+	"Cluster": 10 * time.Second, "TaskDefinition": 10 * time.Second, "Service": 100 * time.Second,
+	"ScalableTarget": 10 * time.Second, "ScalingPolicy": 10 * time.Second, "MetricAlarm": 10 * time.Second,
+}
+
+// longestChain is the production stack's longest dependency chain: ACK
+// references (IGW→VPC, route tables→IGW/NAT, subnets→route tables, NAT→public
+// subnet, DB subnet group→private subnets, DB→subnet group) followed by the
+// values the operator waits for (task definition→DB endpoint, service→task
+// definition ARN, scalable target→service ARN, policies→target synced).
+var longestChain = []string{"VPC", "InternetGateway", "RouteTable", "Subnet", "NATGateway", "RouteTable", "Subnet",
+	"DBSubnetGroup", "DBInstance", "TaskDefinition", "Service", "ScalableTarget", "ScalingPolicy"}
+
+// BenchmarkRealisticDelays converges N stacks with per-kind provisioning
+// delays and compares time to Ready with the longest chain's delays.
+func BenchmarkRealisticDelays(b *testing.B) {
+	scale, err := strconv.ParseFloat(envDefault("BENCH_DELAY_SCALE", "10"), 64)
+	if err != nil || scale <= 0 {
+		b.Fatalf("BENCH_DELAY_SCALE: bad value")
+	}
+	delays := map[string]time.Duration{}
+	for k, d := range realisticAWS {
+		delays[k] = time.Duration(float64(d) / scale)
+	}
+	var chain time.Duration
+	var parts []string
+	for _, k := range longestChain {
+		chain += delays[k]
+		parts = append(parts, fmt.Sprintf("%s %s", k, delays[k]))
+	}
+	syncPeriod := envDuration(b, "BENCH_SYNC", "10s")
+	for _, set := range envSettings(b) {
+		n := envInts(b, "BENCH_REALISTIC_N", "10")[0]
+		b.Run(fmt.Sprintf("%s/N=%d", set, n), func(b *testing.B) {
+			for range b.N {
+				r, err := run(context.Background(), scenario{n: n, profile: platformv1alpha1.ProfileProduction, settings: set,
+					delays: delays, syncPeriod: syncPeriod, timeout: envDuration(b, "BENCH_TIMEOUT", "30m")})
+				if err != nil {
+					b.Fatal(err)
+				}
+				printTable(fmt.Sprintf("realistic delays (AWS times ÷ %g)", scale), []result{r},
+					fmt.Sprintf("\nLongest chain: %s = %s; measured p50 %s, p99 %s, wall %s.",
+						strings.Join(parts, " + "), chain, r.p50.Round(100*time.Millisecond), r.p99.Round(100*time.Millisecond), r.wall.Round(100*time.Millisecond)))
+				report(b, r)
+			}
+		})
+	}
+}

@@ -1,0 +1,710 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/yaml"
+
+	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	"github.com/docuflow/docuflow-operator/controllers"
+	"github.com/docuflow/docuflow-operator/internal/ack"
+	"github.com/docuflow/docuflow-operator/internal/controlplane"
+	"github.com/docuflow/docuflow-operator/internal/desired"
+)
+
+func newScheme() (*k8sruntime.Scheme, error) {
+	s := k8sruntime.NewScheme()
+	for _, add := range []func(*k8sruntime.Scheme) error{clientgoscheme.AddToScheme, platformv1alpha1.AddToScheme, ack.AddToScheme} {
+		if err := add(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func setLogger() {
+	level := zapcore.ErrorLevel
+	if os.Getenv("BENCH_VERBOSE_LOGS") != "" {
+		level = zapcore.InfoLevel
+	}
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(level)))
+}
+
+// settings are the operator manager options a run measures.
+type settings struct {
+	// workers is MaxConcurrentReconciles of the DocuFlowStack controller.
+	workers int
+	// scoped caches only ACK objects labelled managed-by=docuflow-operator.
+	scoped bool
+	// strip drops managedFields before objects enter the cache.
+	strip bool
+	// rvpred filters child events whose resourceVersion did not change (the
+	// informers' periodic resyncs), as SetupWithManager could with
+	// builder.WithPredicates(predicate.ResourceVersionChangedPredicate{}).
+	rvpred bool
+}
+
+// parseSettings reads a preset such as "w4+scoped+strip".
+func parseSettings(s string) (settings, error) {
+	out := settings{workers: 1}
+	for tok := range strings.SplitSeq(s, "+") {
+		switch {
+		case tok == "scoped":
+			out.scoped = true
+		case tok == "strip":
+			out.strip = true
+		case tok == "rvpred":
+			out.rvpred = true
+		case strings.HasPrefix(tok, "w"):
+			n, err := strconv.Atoi(tok[1:])
+			if err != nil || n < 1 {
+				return out, fmt.Errorf("bad worker count in preset %q", s)
+			}
+			out.workers = n
+		default:
+			return out, fmt.Errorf("unknown token %q in preset %q (w<N>, scoped, strip, rvpred)", tok, s)
+		}
+	}
+	return out, nil
+}
+
+func (s settings) String() string {
+	out := fmt.Sprintf("w%d", s.workers)
+	if s.scoped {
+		out += "+scoped"
+	}
+	if s.strip {
+		out += "+strip"
+	}
+	if s.rvpred {
+		out += "+rvpred"
+	}
+	return out
+}
+
+// requestCounter counts the operator's API requests by verb at the client.
+type requestCounter struct {
+	mu     sync.Mutex
+	counts map[string]int64
+}
+
+func (c *requestCounter) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+		c.mu.Lock()
+		c.counts[classify(req)]++
+		c.mu.Unlock()
+		return rt.RoundTrip(req)
+	})
+}
+
+func (c *requestCounter) snapshot() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int64, len(c.counts))
+	for k, v := range c.counts {
+		out[k] = v
+	}
+	return out
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// classify names a request's verb the way the API server's audit log would,
+// with status writes and events apart: get, list, watch, create, apply,
+// patch, update, delete, status-patch, status-update, event.
+func classify(req *http.Request) string {
+	parts := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
+	switch {
+	case len(parts) >= 2 && parts[0] == "api":
+		parts = parts[2:]
+	case len(parts) >= 3 && parts[0] == "apis":
+		parts = parts[3:]
+	}
+	if len(parts) >= 3 && parts[0] == "namespaces" {
+		parts = parts[2:]
+	}
+	if len(parts) > 0 && parts[0] == "events" {
+		return "event"
+	}
+	collection := len(parts) <= 1
+	status := len(parts) == 3 && parts[2] == "status"
+	var verb string
+	switch req.Method {
+	case http.MethodGet:
+		switch {
+		case req.URL.Query().Get("watch") == "true":
+			verb = "watch"
+		case collection:
+			verb = "list"
+		default:
+			verb = "get"
+		}
+	case http.MethodPost:
+		verb = "create"
+	case http.MethodPut:
+		verb = "update"
+	case http.MethodPatch:
+		verb = "patch"
+		if strings.HasPrefix(req.Header.Get("Content-Type"), "application/apply-patch") {
+			verb = "apply"
+		}
+	case http.MethodDelete:
+		verb = "delete"
+	default:
+		verb = strings.ToLower(req.Method)
+	}
+	if status {
+		verb = "status-" + verb
+	}
+	return verb
+}
+
+// writeVerbs are the verbs that change objects; events are counted apart.
+var writeVerbs = []string{"create", "apply", "patch", "update", "delete", "status-apply", "status-patch", "status-update"}
+
+// verbOrder is the order of verbs in the table.
+var verbOrder = []string{"get", "list", "watch", "apply", "create", "patch", "update", "delete", "status-patch", "status-update", "status-apply", "event"}
+
+func diff(after, before map[string]int64) map[string]int64 {
+	out := map[string]int64{}
+	for k, v := range after {
+		if d := v - before[k]; d != 0 {
+			out[k] = d
+		}
+	}
+	return out
+}
+
+func writesOf(m map[string]int64) int64 {
+	var n int64
+	for _, v := range writeVerbs {
+		n += m[v]
+	}
+	return n
+}
+
+func formatVerbs(m map[string]int64, n int) string {
+	var parts []string
+	keys := slices.Clone(verbOrder)
+	for k := range m {
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range keys {
+		if v := m[k]; v != 0 {
+			parts = append(parts, fmt.Sprintf("%s %s", k, perStack(v, n)))
+		}
+	}
+	if len(parts) == 0 {
+		return "0"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func perStack(v int64, n int) string {
+	f := float64(v) / float64(n)
+	if f == float64(int64(f)) {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'f', 1, 64)
+}
+
+// reconciles reads controller-runtime's reconcile counter for the stack
+// controller from the process-wide registry (the simulator runs elsewhere).
+func reconciles() float64 {
+	mfs, err := metrics.Registry.Gather()
+	if err != nil {
+		return 0
+	}
+	var n float64
+	for _, mf := range mfs {
+		if mf.GetName() != "controller_runtime_reconcile_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "controller" && l.GetValue() == "docuflowstack" {
+					n += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return n
+}
+
+// cpuSelf returns this process's user plus system CPU time.
+func cpuSelf() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// heapSampler records the peak HeapInuse while it runs.
+type heapSampler struct {
+	peak atomic.Uint64
+	stop chan struct{}
+	done chan struct{}
+}
+
+func startHeapSampler() *heapSampler {
+	h := &heapSampler{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(h.done)
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > h.peak.Load() {
+				h.peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-h.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return h
+}
+
+func (h *heapSampler) finish() uint64 {
+	close(h.stop)
+	<-h.done
+	return h.peak.Load()
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// scenario is one measured run.
+type scenario struct {
+	n        int
+	profile  platformv1alpha1.Profile
+	settings settings
+	// delays are the simulated AWS provisioning times; nil syncs instantly.
+	delays map[string]time.Duration
+	// steady is the steady-state window; 0 skips it.
+	steady time.Duration
+	// syncPeriod is the operator cache's resync period.
+	syncPeriod time.Duration
+	timeout    time.Duration
+}
+
+// result is one row of the table.
+type result struct {
+	sc                 scenario
+	wall, p50, p99     time.Duration
+	converge           map[string]int64
+	children           int
+	steadyWrites       int64
+	steadyRequests     map[string]int64
+	steadyReconciles   float64
+	convergeReconciles float64
+	cpu, steadyCPU     time.Duration
+	simCPU             time.Duration
+	peakHeap, baseHeap uint64
+	loadBefore, after  string
+}
+
+// floor is the fewest writes a stack can converge with: one apply per child,
+// the finalizer patch and one status write.
+func (r result) floor() int { return r.children + 2 }
+
+// sampleStack reads the production sample and adapts it to the profile.
+func sampleStack(profile platformv1alpha1.Profile) (*platformv1alpha1.DocuFlowStack, error) {
+	root, err := controlplane.RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(root, "config", "samples", "platform_v1alpha1_docuflowstack.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	stack := &platformv1alpha1.DocuFlowStack{}
+	if err := yaml.UnmarshalStrict(b, stack); err != nil {
+		return nil, err
+	}
+	if profile == platformv1alpha1.ProfileDevelopment {
+		// The development profile's defaults, as the samples of the docs
+		// write a development stack: one zone's worth of everything, HTTP.
+		stack.Spec = platformv1alpha1.DocuFlowStackSpec{
+			Region:  stack.Spec.Region,
+			Profile: platformv1alpha1.ProfileDevelopment,
+			Network: platformv1alpha1.NetworkSpec{VPCCIDR: stack.Spec.Network.VPCCIDR, AvailabilityZones: stack.Spec.Network.AvailabilityZones[:2]},
+			Database: platformv1alpha1.DatabaseSpec{
+				EngineVersion: stack.Spec.Database.EngineVersion,
+				StorageGiB:    stack.Spec.Database.StorageGiB,
+			},
+			Service:      stack.Spec.Service,
+			LoadBalancer: platformv1alpha1.LoadBalancerSpec{InsecureHTTPOnly: true, AllowedCIDRs: stack.Spec.LoadBalancer.AllowedCIDRs},
+			Autoscaling:  platformv1alpha1.AutoscalingSpec{MaxTasks: 2},
+		}
+	}
+	return stack, nil
+}
+
+// run starts a fresh control plane, the simulated ACK process and the
+// operator manager, creates sc.n stacks at once and measures.
+func run(ctx context.Context, sc scenario) (res result, retErr error) {
+	res.sc = sc
+	res.loadBefore = loadAvg()
+	env, cfg, err := controlplane.Start()
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if err := env.Stop(); err != nil && retErr == nil {
+			retErr = err
+		}
+	}()
+	scheme, err := newScheme()
+	if err != nil {
+		return res, err
+	}
+	k8s, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return res, err
+	}
+
+	sim, err := startSimProcess(cfg, 2, sc.delays)
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		cpu, err := sim.stop()
+		res.simCPU = cpu
+		if err != nil && retErr == nil {
+			retErr = err
+		}
+	}()
+
+	counter := &requestCounter{counts: map[string]int64{}}
+	opCfg := rest.CopyConfig(cfg)
+	// The real manager's client is not rate limited (ctrl.GetConfig sets QPS
+	// to -1); mirror that rather than envtest's 1000 QPS.
+	opCfg.QPS, opCfg.Burst = -1, 0
+	opCfg.WrapTransport = counter.wrap
+	mgr, err := newOperatorManager(opCfg, scheme, sc)
+	if err != nil {
+		return res, err
+	}
+	mgrCtx, cancel := context.WithCancel(ctx)
+	mgrDone := make(chan error, 1)
+	go func() { mgrDone <- mgr.Start(mgrCtx) }()
+	defer func() {
+		cancel()
+		if err := <-mgrDone; err != nil && retErr == nil {
+			retErr = err
+		}
+	}()
+	if !mgr.GetCache().WaitForCacheSync(ctx) {
+		return res, fmt.Errorf("the operator's cache did not sync")
+	}
+
+	proto, err := sampleStack(sc.profile)
+	if err != nil {
+		return res, err
+	}
+	names := make([]string, sc.n)
+	for i := range names {
+		names[i] = fmt.Sprintf("bench-%03d", i)
+	}
+	// Namespaces first, so the stacks go in as one burst.
+	if err := parallel(names, func(ns string) error {
+		return k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+	}); err != nil {
+		return res, fmt.Errorf("creating namespaces: %w", err)
+	}
+
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	res.baseHeap = ms.HeapInuse
+	heap := startHeapSampler()
+	before := counter.snapshot()
+	recBefore := reconciles()
+	cpuBefore := cpuSelf()
+
+	var mu sync.Mutex
+	created := map[string]time.Time{}
+	start := time.Now()
+	if err := parallel(names, func(ns string) error {
+		s := proto.DeepCopy()
+		s.Namespace = ns
+		t := time.Now()
+		if err := k8s.Create(ctx, s); err != nil {
+			return err
+		}
+		mu.Lock()
+		created[ns] = t
+		mu.Unlock()
+		return nil
+	}); err != nil {
+		return res, fmt.Errorf("creating stacks: %w", err)
+	}
+
+	ready, err := waitAllReady(ctx, k8s, names, sc.timeout)
+	if err != nil {
+		heap.finish()
+		return res, err
+	}
+	var last time.Time
+	var perStackReady []time.Duration
+	for ns, at := range ready {
+		perStackReady = append(perStackReady, at.Sub(created[ns]))
+		if at.After(last) {
+			last = at
+		}
+	}
+	res.wall = last.Sub(start)
+	res.p50, res.p99 = quantile(perStackReady, 0.50), quantile(perStackReady, 0.99)
+
+	// Writes that follow the first Ready (late status, endpoints) belong to
+	// converging, not to the steady state.
+	time.Sleep(5 * time.Second)
+	res.converge = diff(counter.snapshot(), before)
+	res.convergeReconciles = reconciles() - recBefore
+	res.cpu = cpuSelf() - cpuBefore
+	if res.children, err = countChildren(ctx, k8s, names[0]); err != nil {
+		heap.finish()
+		return res, err
+	}
+
+	if sc.steady > 0 {
+		s0, r0, c0 := counter.snapshot(), reconciles(), cpuSelf()
+		time.Sleep(sc.steady)
+		res.steadyRequests = diff(counter.snapshot(), s0)
+		res.steadyWrites = writesOf(res.steadyRequests)
+		res.steadyReconciles = reconciles() - r0
+		res.steadyCPU = cpuSelf() - c0
+	}
+	res.peakHeap = heap.finish()
+	res.after = loadAvg()
+	return res, nil
+}
+
+// newOperatorManager builds the operator's manager as cmd/docuflow does,
+// without metrics, probes and leader election, with the scenario's settings.
+func newOperatorManager(cfg *rest.Config, scheme *k8sruntime.Scheme, sc scenario) (ctrl.Manager, error) {
+	cacheOpts := cache.Options{SyncPeriod: ptr.To(sc.syncPeriod)}
+	if sc.settings.strip {
+		cacheOpts.DefaultTransform = cache.TransformStripManagedFields()
+	}
+	if sc.settings.scoped {
+		sel := labels.SelectorFromSet(labels.Set{desired.LabelManagedBy: desired.ManagedByValue})
+		cacheOpts.ByObject = map[client.Object]cache.ByObject{}
+		for _, kind := range ack.Kinds() {
+			cacheOpts.ByObject[kind] = cache.ByObject{Label: sel}
+		}
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		Cache:                  cacheOpts,
+		Controller: config.Controller{
+			SkipNameValidation:      ptr.To(true),
+			MaxConcurrentReconciles: sc.settings.workers,
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating the operator manager: %w", err)
+	}
+	r := &controllers.DocuFlowStackReconciler{
+		Client:                  mgr.GetClient(),
+		Scheme:                  mgr.GetScheme(),
+		Recorder:                mgr.GetEventRecorder("docuflow-operator"),
+		DeletionProtectionGrace: 30 * time.Second,
+	}
+	if !sc.settings.rvpred {
+		if err := r.SetupWithManager(mgr); err != nil {
+			return nil, err
+		}
+		return mgr, nil
+	}
+	// SetupWithManager's watches, with resyncs of children filtered out.
+	b := ctrl.NewControllerManagedBy(mgr).
+		For(&platformv1alpha1.DocuFlowStack{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{},
+			predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+				return !e.ObjectNew.GetDeletionTimestamp().IsZero()
+			}},
+		))).
+		Named("docuflowstack")
+	for _, kind := range ack.Kinds() {
+		b = b.Owns(kind, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{}))
+	}
+	if err := b.Complete(r); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}
+
+// parallel runs f for every name with a few workers.
+func parallel(names []string, f func(string) error) error {
+	ch := make(chan string)
+	errs := make(chan error, len(names))
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for n := range ch {
+				if err := f(n); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	for _, n := range names {
+		ch <- n
+	}
+	close(ch)
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// waitAllReady polls the stacks every 200ms and returns when each was first
+// seen Ready=True at its generation.
+func waitAllReady(ctx context.Context, k8s client.Client, names []string, timeout time.Duration) (map[string]time.Time, error) {
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	ready := map[string]time.Time{}
+	deadline := time.Now().Add(timeout)
+	for len(ready) < len(names) {
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%d of %d stacks Ready after %s", len(ready), len(names), timeout)
+		}
+		list := &platformv1alpha1.DocuFlowStackList{}
+		if err := k8s.List(ctx, list); err != nil {
+			return nil, err
+		}
+		now := time.Now()
+		for _, s := range list.Items {
+			if !want[s.Namespace] {
+				continue
+			}
+			if _, seen := ready[s.Namespace]; seen {
+				continue
+			}
+			c := meta.FindStatusCondition(s.Status.Conditions, platformv1alpha1.ConditionReady)
+			if c != nil && c.Status == metav1.ConditionTrue && s.Status.ObservedGeneration == s.Generation {
+				ready[s.Namespace] = now
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return ready, nil
+}
+
+// countChildren counts the ACK objects in a stack's namespace.
+func countChildren(ctx context.Context, k8s client.Client, ns string) (int, error) {
+	n := 0
+	for _, kind := range ack.Kinds() {
+		list, err := ack.NewList(kind)
+		if err != nil {
+			return 0, err
+		}
+		if err := k8s.List(ctx, list, client.InNamespace(ns)); err != nil {
+			return 0, err
+		}
+		n += len(ack.Items(list))
+	}
+	return n, nil
+}
+
+func quantile(d []time.Duration, q float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(float64(len(s))*q+0.999999) - 1
+	return s[min(max(i, 0), len(s)-1)]
+}
+
+const tableHeader = "| settings | profile | N | wall | p50 | p99 | requests/stack by verb (converging) | writes/stack | floor | reconciles/stack | steady window | steady writes | steady reconciles | steady requests | CPU s (operator, converge / steady) | CPU s (sim) | peak heap MiB | load 1/5/15 before → after |\n" +
+	"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+
+func (r result) row() string {
+	steady := "-"
+	steadyWrites, steadyRec, steadyReq := "-", "-", "-"
+	if r.sc.steady > 0 {
+		steady = r.sc.steady.String()
+		steadyWrites = strconv.FormatInt(r.steadyWrites, 10)
+		steadyRec = strconv.FormatFloat(r.steadyReconciles, 'f', 0, 64)
+		steadyReq = formatVerbs(r.steadyRequests, 1)
+	}
+	return fmt.Sprintf("| %s | %s | %d | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %.1f / %.1f | %.1f | %.0f | %s → %s |",
+		r.sc.settings, r.sc.profile, r.sc.n, r.wall.Round(100*time.Millisecond), r.p50.Round(100*time.Millisecond), r.p99.Round(100*time.Millisecond),
+		formatVerbs(r.converge, r.sc.n), perStack(writesOf(r.converge), r.sc.n), r.floor(),
+		strconv.FormatFloat(r.convergeReconciles/float64(r.sc.n), 'f', 1, 64),
+		steady, steadyWrites, steadyRec, steadyReq,
+		r.cpu.Seconds(), r.steadyCPU.Seconds(), r.simCPU.Seconds(), float64(r.peakHeap)/(1<<20), r.loadBefore, r.after)
+}
+
+// slope fits y = a + b·N by least squares and returns b.
+func slope(rows []result, y func(result) float64) float64 {
+	var sx, sy, sxx, sxy float64
+	n := float64(len(rows))
+	for _, r := range rows {
+		x := float64(r.sc.n)
+		sx += x
+		sy += y(r)
+		sxx += x * x
+		sxy += x * y(r)
+	}
+	den := n*sxx - sx*sx
+	if den == 0 {
+		return 0
+	}
+	return (n*sxy - sx*sy) / den
+}
