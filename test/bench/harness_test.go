@@ -26,15 +26,12 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/yaml"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
@@ -563,25 +560,9 @@ func newOperatorManager(cfg *rest.Config, scheme *k8sruntime.Scheme, sc scenario
 		Recorder:                mgr.GetEventRecorder("docuflow-operator"),
 		DeletionProtectionGrace: 30 * time.Second,
 	}
-	if !sc.settings.rvpred {
-		if err := r.SetupWithManager(mgr); err != nil {
-			return nil, err
-		}
-		return mgr, nil
-	}
-	// SetupWithManager's watches, with resyncs of children filtered out.
-	b := ctrl.NewControllerManagedBy(mgr).
-		For(&platformv1alpha1.DocuFlowStack{}, builder.WithPredicates(predicate.Or(
-			predicate.GenerationChangedPredicate{},
-			predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-				return !e.ObjectNew.GetDeletionTimestamp().IsZero()
-			}},
-		))).
-		Named("docuflowstack")
-	for _, kind := range ack.Kinds() {
-		b = b.Owns(kind, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{}))
-	}
-	if err := b.Complete(r); err != nil {
+	// The resourceVersion predicate on children ("+rvpred") now ships in
+	// SetupWithManager, so every preset runs the real watches.
+	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, err
 	}
 	return mgr, nil
