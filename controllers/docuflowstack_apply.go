@@ -18,16 +18,7 @@ import (
 )
 
 // kindOf returns the Kind of a mirrored object from the ack scheme.
-func kindOf(obj core.Object) string {
-	if k := obj.GetObjectKind().GroupVersionKind().Kind; k != "" {
-		return k
-	}
-	gvks, _, err := ack.Scheme().ObjectKinds(obj)
-	if err != nil || len(gvks) == 0 {
-		return fmt.Sprintf("%T", obj)
-	}
-	return gvks[0].Kind
-}
+func kindOf(obj core.Object) string { return ack.KindOf(obj) }
 
 // observeChildren lists, from the cache, every ACK object labelled as a child
 // of the stack.

@@ -4,36 +4,30 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.uber.org/zap/zapcore"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/watch"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-	"sigs.k8s.io/yaml"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/ack"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
 	"github.com/docuflow/docuflow-operator/internal/acksim"
 	"github.com/docuflow/docuflow-operator/internal/controlplane"
+	"github.com/docuflow/docuflow-operator/internal/envtestutil"
 )
 
 // The envtest suite: one control plane and one manager (the operator plus the
@@ -45,7 +39,7 @@ var (
 	sim        *acksim.Sim
 	reconciler *DocuFlowStackReconciler
 	// mgrClient is the manager's cached client, for reconcilers built in tests.
-	mgrClient client.WithWatch
+	mgrClient client.Client
 	// writes counts the running operator's writes to the API server.
 	writes atomic.Int64
 	// writesByNamespace counts them per namespace, for tests that must not
@@ -116,7 +110,7 @@ func startOperator() error {
 	if err != nil {
 		return err
 	}
-	mgrClient = mgrWithWatch(mgr.GetClient())
+	mgrClient = mgr.GetClient()
 	reconciler = &DocuFlowStackReconciler{Client: countingClient(mgrClient, &writes), Scheme: testScheme, Recorder: mgr.GetEventRecorder("docuflow-operator")}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return err
@@ -156,97 +150,28 @@ func zapLevel() int8 {
 	return int8(zapcore.ErrorLevel) // errors only, unless asked
 }
 
-// countingClient wraps the operator's client so tests can count its writes.
-func countingClient(c client.WithWatch, n *atomic.Int64) client.Client {
-	count := func(ns string) {
+// countingClient wraps the operator's client so tests can count its writes,
+// in all and per namespace, and see its deletions in order.
+func countingClient(c client.Client, n *atomic.Int64) client.Client {
+	return envtestutil.CountingClient(c, func(ctx context.Context, verb, ns string, obj client.Object) {
 		n.Add(1)
 		v, _ := writesByNamespace.LoadOrStore(ns, new(atomic.Int64))
 		v.(*atomic.Int64).Add(1)
-	}
-	return interceptor.NewClient(c, interceptor.Funcs{
-		Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
-			count(obj.GetNamespace())
-			return c.Create(ctx, obj, opts...)
-		},
-		Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
-			count(obj.GetNamespace())
-			return c.Update(ctx, obj, opts...)
-		},
-		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
-			count(obj.GetNamespace())
-			return c.Patch(ctx, obj, patch, opts...)
-		},
-		Apply: func(ctx context.Context, c client.WithWatch, obj runtime.ApplyConfiguration, opts ...client.ApplyOption) error {
-			ns := ""
-			if u, ok := obj.(interface{ GetNamespace() string }); ok {
-				ns = u.GetNamespace()
-			}
-			count(ns)
-			return c.Apply(ctx, obj, opts...)
-		},
-		Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
-			count(obj.GetNamespace())
+		if verb == "delete" {
 			recordDeletion(ctx, obj)
-			return c.Delete(ctx, obj, opts...)
-		},
-		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-			count(obj.GetNamespace())
-			return c.SubResource(sub).Update(ctx, obj, opts...)
-		},
-		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
-			count(obj.GetNamespace())
-			return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
-		},
+		}
 	})
 }
 
-// newNamespace creates a namespace for one test.
-func newNamespace(t *testing.T) string {
-	t.Helper()
-	name := strings.Trim(strings.ToLower(strings.NewReplacer("/", "-", "_", "-", " ", "-").Replace(t.Name())), "-")
-	if len(name) > 45 {
-		name = strings.Trim(name[:45], "-")
-	}
-	name = fmt.Sprintf("%s-%d", name, time.Now().UnixNano()%1000000)
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if err := k8s.Create(context.Background(), ns); err != nil {
-		t.Fatalf("creating namespace %s: %v", name, err)
-	}
-	return name
-}
+func newNamespace(t *testing.T) string { return envtestutil.NewNamespace(t, k8s) }
 
-// sampleStack returns the production sample in the given namespace.
 func sampleStack(t *testing.T, namespace string) *platformv1alpha1.DocuFlowStack {
-	t.Helper()
-	root, err := controlplane.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(root, "config", "samples", "platform_v1alpha1_docuflowstack.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stack := &platformv1alpha1.DocuFlowStack{}
-	if err := yaml.UnmarshalStrict(b, stack); err != nil {
-		t.Fatal(err)
-	}
-	stack.Namespace = namespace
-	return stack
+	return envtestutil.SampleStack(t, namespace)
 }
 
-// eventually polls cond every 100ms until it returns nil or the timeout
-// passes, then fails with cond's last error.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var last error
-	for time.Now().Before(deadline) {
-		if last = cond(); last == nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s: not within %s: %v", what, timeout, last)
+	envtestutil.Eventually(t, timeout, what, cond)
 }
 
 // getStack reads the stack straight from the API server.
@@ -272,21 +197,6 @@ func waitReady(t *testing.T, key client.ObjectKey) *platformv1alpha1.DocuFlowSta
 		return nil
 	})
 	return stack
-}
-
-// mgrWithWatch adapts the manager's client to the interceptor, which wraps a
-// client.WithWatch; Watch is never called through it.
-func mgrWithWatch(c client.Client) client.WithWatch {
-	if w, ok := c.(client.WithWatch); ok {
-		return w
-	}
-	return noWatch{c}
-}
-
-type noWatch struct{ client.Client }
-
-func (noWatch) Watch(context.Context, client.ObjectList, ...client.ListOption) (watch.Interface, error) {
-	return nil, fmt.Errorf("watch is not supported by the manager's client")
 }
 
 // namespaceWrites returns how many writes the running operator made in ns.

@@ -118,3 +118,16 @@ func Items(list client.ObjectList) []core.Object {
 	})
 	return out
 }
+
+// KindOf returns the Kind of a mirrored object: its TypeMeta when set (objects
+// the builders make), else the scheme's (objects read from the API server).
+func KindOf(obj core.Object) string {
+	if k := obj.GetObjectKind().GroupVersionKind().Kind; k != "" {
+		return k
+	}
+	gvks, _, err := Scheme().ObjectKinds(obj)
+	if err != nil || len(gvks) == 0 {
+		return fmt.Sprintf("%T", obj)
+	}
+	return gvks[0].Kind
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -12,23 +11,19 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/watch"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-	"sigs.k8s.io/yaml"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/controllers"
@@ -37,6 +32,7 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/acksim"
 	"github.com/docuflow/docuflow-operator/internal/controlplane"
 	"github.com/docuflow/docuflow-operator/internal/desired"
+	"github.com/docuflow/docuflow-operator/internal/envtestutil"
 )
 
 // The suite: one control plane and one simulated ACK for the package. Each
@@ -180,48 +176,7 @@ func (o *operator) stop() {
 
 // countingClient counts every write made through c.
 func countingClient(c client.Client, n *atomic.Int64) client.Client {
-	w, ok := c.(client.WithWatch)
-	if !ok {
-		w = noWatch{c}
-	}
-	return interceptor.NewClient(w, interceptor.Funcs{
-		Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
-			n.Add(1)
-			return c.Create(ctx, obj, opts...)
-		},
-		Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
-			n.Add(1)
-			return c.Update(ctx, obj, opts...)
-		},
-		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
-			n.Add(1)
-			return c.Patch(ctx, obj, patch, opts...)
-		},
-		Apply: func(ctx context.Context, c client.WithWatch, obj runtime.ApplyConfiguration, opts ...client.ApplyOption) error {
-			n.Add(1)
-			return c.Apply(ctx, obj, opts...)
-		},
-		Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
-			n.Add(1)
-			return c.Delete(ctx, obj, opts...)
-		},
-		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-			n.Add(1)
-			return c.SubResource(sub).Update(ctx, obj, opts...)
-		},
-		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
-			n.Add(1)
-			return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
-		},
-	})
-}
-
-// noWatch adapts a client without Watch to the interceptor; Watch is never
-// called through it.
-type noWatch struct{ client.Client }
-
-func (noWatch) Watch(context.Context, client.ObjectList, ...client.ListOption) (watch.Interface, error) {
-	return nil, fmt.Errorf("watch is not supported by the manager's client")
+	return envtestutil.CountingClient(c, func(context.Context, string, string, client.Object) { n.Add(1) })
 }
 
 // resetSimAfter puts the simulated ACK back to normal when the test ends.
@@ -230,38 +185,10 @@ func resetSimAfter(t *testing.T) {
 	t.Cleanup(sim.Reset)
 }
 
-// newNamespace creates a namespace for one test.
-func newNamespace(t *testing.T) string {
-	t.Helper()
-	name := strings.Trim(strings.ToLower(strings.NewReplacer("/", "-", "_", "-", " ", "-").Replace(t.Name())), "-")
-	if len(name) > 45 {
-		name = strings.Trim(name[:45], "-")
-	}
-	name = fmt.Sprintf("%s-%d", name, time.Now().UnixNano()%1000000)
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if err := k8s.Create(context.Background(), ns); err != nil {
-		t.Fatalf("creating namespace %s: %v", name, err)
-	}
-	return name
-}
+func newNamespace(t *testing.T) string { return envtestutil.NewNamespace(t, k8s) }
 
-// sampleStack returns the production sample in the given namespace.
 func sampleStack(t *testing.T, namespace string) *platformv1alpha1.DocuFlowStack {
-	t.Helper()
-	root, err := controlplane.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(root, "config", "samples", "platform_v1alpha1_docuflowstack.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stack := &platformv1alpha1.DocuFlowStack{}
-	if err := yaml.UnmarshalStrict(b, stack); err != nil {
-		t.Fatal(err)
-	}
-	stack.Namespace = namespace
-	return stack
+	return envtestutil.SampleStack(t, namespace)
 }
 
 // createStack creates the stack and returns its key.
@@ -273,19 +200,9 @@ func createStack(t *testing.T, stack *platformv1alpha1.DocuFlowStack) client.Obj
 	return client.ObjectKeyFromObject(stack)
 }
 
-// eventually polls cond every 100ms until it returns nil or the timeout
-// passes, then fails with cond's last error.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var last error
-	for time.Now().Before(deadline) {
-		if last = cond(); last == nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s: not within %s: %v", what, timeout, last)
+	envtestutil.Eventually(t, timeout, what, cond)
 }
 
 // getStack reads the stack straight from the API server.
@@ -319,16 +236,7 @@ func waitReady(t *testing.T, key client.ObjectKey, timeout time.Duration) *platf
 }
 
 // kindOf returns the Kind of a mirrored object.
-func kindOf(obj core.Object) string {
-	if k := obj.GetObjectKind().GroupVersionKind().Kind; k != "" {
-		return k
-	}
-	gvks, _, err := ack.Scheme().ObjectKinds(obj)
-	if err != nil || len(gvks) == 0 {
-		return fmt.Sprintf("%T", obj)
-	}
-	return gvks[0].Kind
-}
+func kindOf(obj core.Object) string { return ack.KindOf(obj) }
 
 // children lists every ACK object in the stack's namespace, labelled for the
 // stack or not, by "Kind/name".
