@@ -203,24 +203,21 @@ func TestDeletePolicySwitchesOffDeletionProtectionBeforeDeletingTheDatabase(t *t
 		t.Fatalf("a production database starts without deletion protection")
 	}
 	slowDeletions(t)
-	sim.SetDeletionDelay("DBInstance", time.Second)
+	log := watchDeletions(ns)
 
-	var checked bool
-	deletionOrder(t, key, func() {
-		now := &rdsv1alpha1.DBInstance{}
-		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(db), now); err != nil || now.DeletionTimestamp.IsZero() || checked {
-			return
-		}
-		checked = true
-		if now.Spec.DeletionProtection == nil || *now.Spec.DeletionProtection {
-			t.Errorf("the database was deleted with deletion protection still on")
-		}
-		if now.Annotations[desired.AnnotationSkipFinalSnapshot] != "true" {
-			t.Errorf("skip-final-snapshot = %q under deletionPolicy Delete", now.Annotations[desired.AnnotationSkipFinalSnapshot])
-		}
-	})
+	deletionOrder(t, key, nil)
+	// The database as the API server had it when the operator deleted it.
+	log.mu.Lock()
+	at, checked := log.atDelete["DBInstance/"+db.Name].(*rdsv1alpha1.DBInstance)
+	log.mu.Unlock()
 	if !checked {
 		t.Fatal("never saw the database being deleted")
+	}
+	if at.Spec.DeletionProtection == nil || *at.Spec.DeletionProtection {
+		t.Errorf("the database was deleted with deletion protection still on")
+	}
+	if at.Annotations[desired.AnnotationSkipFinalSnapshot] != "true" {
+		t.Errorf("skip-final-snapshot = %q under deletionPolicy Delete", at.Annotations[desired.AnnotationSkipFinalSnapshot])
 	}
 	if !slices.Contains(sim.Deleted(), "DBInstance "+ns+"/"+db.Name) {
 		t.Errorf("the database was not deleted from AWS: %v", sim.Deleted())

@@ -215,6 +215,9 @@ type deletionLog struct {
 	mu         sync.Mutex
 	order      []string
 	violations []string
+	// atDelete holds each deleted child as the API server had it at the
+	// moment the operator asked for its deletion.
+	atDelete map[string]core.Object
 }
 
 var deletionLogs sync.Map // namespace -> *deletionLog
@@ -233,6 +236,14 @@ func recordDeletion(ctx context.Context, obj client.Object) {
 	}
 	l := v.(*deletionLog)
 	kind := kindOf(obj.(core.Object))
+	if live, ok := obj.DeepCopyObject().(core.Object); ok && k8s.Get(ctx, client.ObjectKeyFromObject(obj), live) == nil {
+		l.mu.Lock()
+		if l.atDelete == nil {
+			l.atDelete = map[string]core.Object{}
+		}
+		l.atDelete[kind+"/"+obj.GetName()] = live
+		l.mu.Unlock()
+	}
 	var wave int
 	for i, w := range deletionWaves {
 		if slices.Contains(w.Kinds, kind) {
