@@ -2,8 +2,11 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
 	"sync"
 	"time"
 
@@ -11,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -201,11 +205,15 @@ func (r *DocuFlowStackReconciler) writeStatus(ctx context.Context, s *scope, bef
 		return nil
 	}
 	r.recordTransitions(stack, transitionsFrom)
-	// A merge patch against the cached status, without optimistic locking: the
-	// status is computed whole from this pass's observations.
-	old := stack.DeepCopy()
-	old.Status = *before
-	if err := r.Status().Patch(ctx, stack, client.MergeFrom(old)); err != nil {
+	// The whole status goes in one merge patch, without optimistic locking:
+	// it is computed whole from this pass's observations, and neither the cache
+	// (it may lag our last write) nor our memory (another writer may have
+	// changed the status) is a safe base for a diff.
+	patch, err := fullStatusPatch(&stack.Status)
+	if err != nil {
+		return err
+	}
+	if err := r.Status().Patch(ctx, stack, client.RawPatch(types.MergePatchType, patch)); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
@@ -266,4 +274,26 @@ func eventNote(s string) string {
 		return s
 	}
 	return s[:limit-3] + "..."
+}
+
+// fullStatusPatch is a JSON merge patch that sets every status field: fields
+// the status leaves empty are set to null, so nothing anyone wrote before
+// survives.
+func fullStatusPatch(status *platformv1alpha1.DocuFlowStackStatus) ([]byte, error) {
+	b, err := json.Marshal(status)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the status: %w", err)
+	}
+	fields := map[string]any{}
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return nil, fmt.Errorf("encoding the status: %w", err)
+	}
+	t := reflect.TypeFor[platformv1alpha1.DocuFlowStackStatus]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if _, set := fields[name]; !set && name != "" {
+			fields[name] = nil
+		}
+	}
+	return json.Marshal(map[string]any{"status": fields})
 }
