@@ -101,25 +101,30 @@ func TestPagesCoverEveryEarlierDocumentOnceDespiteConcurrentInserts(t *testing.T
 		want[d.ID] = true
 	}
 
-	// Writers keep inserting while the reader pages through.
+	// Writers keep inserting while the reader pages through. They start once
+	// the first page is read: started earlier, on a loaded machine they can
+	// insert hundreds of documents older than the first page's cursor, which
+	// the reader then rightly pages through too.
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	for w := 0; w < 3; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
+	startWriters := func() {
+		for w := 0; w < 3; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if _, err := s.Create(ctx, newDoc(1000*(w+1)+i)); err != nil {
+						t.Errorf("concurrent insert: %v", err)
+						return
+					}
 				}
-				if _, err := s.Create(ctx, newDoc(1000*(w+1)+i)); err != nil {
-					t.Errorf("concurrent insert: %v", err)
-					return
-				}
-			}
-		}(w)
+			}(w)
+		}
 	}
 
 	seen := map[string]bool{}
@@ -137,6 +142,9 @@ func TestPagesCoverEveryEarlierDocumentOnceDespiteConcurrentInserts(t *testing.T
 				t.Errorf("document %s returned twice", d.ID)
 			}
 			seen[d.ID] = true
+		}
+		if pages == 0 {
+			startWriters()
 		}
 		if p.NextCursor == "" {
 			break
