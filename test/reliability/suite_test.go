@@ -3,6 +3,7 @@ package reliability
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"sort"
 	"strings"
@@ -57,10 +58,22 @@ func runSuite(m *testing.M) int {
 			panic(err)
 		}
 	}
-	var err error
-	env, cfg, err = controlplane.Start()
+	// The API server keeps its certificates in a directory of ours, so a
+	// restarted API server (TestAnAPIServerRestartedMidCreation...) serves
+	// the same CA, port and client users as before and every client's
+	// rest.Config stays valid.
+	certDir, err := os.MkdirTemp("", "reliability-apiserver-")
 	if err != nil {
+		panic(err)
+	}
+	defer func() { _ = os.RemoveAll(certDir) }()
+	if env, err = controlplane.Environment(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	env.ControlPlane.GetAPIServer().CertDir = certDir
+	if cfg, err = env.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "starting the embedded control plane from %s: %v\n", env.BinaryAssetsDirectory, err)
 		return 1
 	}
 	defer func() { _ = env.Stop() }()
@@ -109,13 +122,14 @@ type operator struct {
 	stopped atomic.Bool
 }
 
-// operatorOption changes a test operator's manager options.
-type operatorOption func(*ctrl.Options)
+// operatorOption changes a test operator's manager options or its client
+// configuration.
+type operatorOption func(*ctrl.Options, *rest.Config)
 
 // withLeaderElection makes the manager take part in leader election with the
 // given lease name, in namespace ns, with short timings.
 func withLeaderElection(id, ns string) operatorOption {
-	return func(o *ctrl.Options) {
+	return func(o *ctrl.Options, _ *rest.Config) {
 		o.LeaderElection = true
 		o.LeaderElectionID = id
 		o.LeaderElectionNamespace = ns
@@ -125,6 +139,26 @@ func withLeaderElection(id, ns string) operatorOption {
 		o.RetryPeriod = ptr.To(500 * time.Millisecond)
 	}
 }
+
+// withFailedRequestCount counts the operator's requests that got no answer
+// from the API server (connection refused or reset), at its transport.
+func withFailedRequestCount(n *atomic.Int64) operatorOption {
+	return func(_ *ctrl.Options, c *rest.Config) {
+		c.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+			return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+				resp, err := rt.RoundTrip(req)
+				if err != nil {
+					n.Add(1)
+				}
+				return resp, err
+			})
+		})
+	}
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // startOperator starts a manager running the real DocuFlowStack reconciler,
 // set up with SetupWithManager, watching namespace ns only. It is stopped
@@ -137,10 +171,11 @@ func startOperator(t *testing.T, name, ns string, opts ...operatorOption) *opera
 		Cache:      cache.Options{DefaultNamespaces: map[string]cache.Config{ns: {}}},
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 	}
+	opCfg := rest.CopyConfig(cfg)
 	for _, opt := range opts {
-		opt(&o)
+		opt(&o, opCfg)
 	}
-	mgr, err := ctrl.NewManager(cfg, o)
+	mgr, err := ctrl.NewManager(opCfg, o)
 	if err != nil {
 		t.Fatalf("creating operator manager %s: %v", name, err)
 	}
