@@ -2,9 +2,11 @@ package controllers
 
 import (
 	"fmt"
+	"time"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -203,4 +205,44 @@ func containsFamily(fams []Family, f Family) bool {
 		}
 	}
 	return false
+}
+
+// DefaultStatusProgressInterval is how long the operator may hold back a
+// status change that is progress only (see progressOnly) after its last
+// status write. Measured in docs/benchmarks.md.
+const DefaultStatusProgressInterval = 10 * time.Second
+
+// progressOnly reports whether the status changes from `from` to `to` in
+// nothing but progress: condition messages, and children moving between
+// waiting, being created and ready inside families whose conditions keep
+// their status. Any change of a condition's status, of a reason other than
+// the progress reasons, of observedGeneration, endpoints, task definitions,
+// rollout, the retained list or the set of children is not progress only.
+func progressOnly(from, to *platformv1alpha1.DocuFlowStackStatus) bool {
+	return apiequality.Semantic.DeepEqual(progressSkeleton(from), progressSkeleton(to))
+}
+
+// progressSkeleton is the status without what progressOnly ignores.
+func progressSkeleton(st *platformv1alpha1.DocuFlowStackStatus) *platformv1alpha1.DocuFlowStackStatus {
+	out := st.DeepCopy()
+	for i := range out.Conditions {
+		c := &out.Conditions[i]
+		c.Message, c.LastTransitionTime = "", metav1.Time{}
+		c.Reason = progressReason(c.Reason)
+	}
+	for i := range out.Resources {
+		r := &out.Resources[i]
+		r.Ready, r.Message = false, ""
+		r.Reason = progressReason(r.Reason)
+	}
+	return out
+}
+
+// progressReason folds the reasons of a child on its way to ready into one.
+func progressReason(reason string) string {
+	switch reason {
+	case platformv1alpha1.ReasonWaitingForDependency, platformv1alpha1.ReasonCreating, platformv1alpha1.ReasonReady:
+		return "progress"
+	}
+	return reason
 }

@@ -153,3 +153,63 @@ func assertKStatus(t *testing.T, stack *platformv1alpha1.DocuFlowStack, want sta
 		t.Errorf("kstatus = %s (%s), want %s", res.Status, res.Message, want)
 	}
 }
+
+func TestProgressOnlyTellsProgressFromChangesThatMustBeWrittenAtOnce(t *testing.T) {
+	families := []Family{FamilyNetwork, FamilyDatabase}
+	vpc := func(conds ...*ackv1alpha1.Condition) childFacts {
+		return childFacts{Family: FamilyNetwork, Kind: "VPC", Name: "p-vpc", Live: vpcWith(conds...)}
+	}
+	subnet := func(conds ...*ackv1alpha1.Condition) childFacts {
+		return childFacts{Family: FamilyNetwork, Kind: "Subnet", Name: "p-subnet", Live: vpcWith(conds...)}
+	}
+	db := func(conds ...*ackv1alpha1.Condition) childFacts {
+		return childFacts{Family: FamilyDatabase, Kind: "DBInstance", Name: "p-db", Live: dbWith(conds...)}
+	}
+	waitingSubnet := childFacts{Family: FamilyNetwork, Kind: "Subnet", Name: "p-subnet", WaitsFor: "the ID of VPC p-vpc"}
+	missingDB := childFacts{Family: FamilyDatabase, Kind: "DBInstance", Name: "p-db"}
+	terminal := cond(ackv1alpha1.ConditionTypeTerminal, corev1.ConditionTrue, "InvalidParameterCombination")
+	recoverable := cond(ackv1alpha1.ConditionTypeRecoverable, corev1.ConditionTrue, "Throttling")
+	statusOf := func(generation int64, children ...childFacts) *platformv1alpha1.DocuFlowStackStatus {
+		st := &platformv1alpha1.DocuFlowStackStatus{ObservedGeneration: generation}
+		computeStatus(passFacts{Generation: generation, Families: families, Children: children}, st)
+		return st
+	}
+	withURL := func(st *platformv1alpha1.DocuFlowStackStatus) *platformv1alpha1.DocuFlowStackStatus {
+		st.URL = "https://docuflow.example.com"
+		return st
+	}
+	tests := []struct {
+		name     string
+		from, to *platformv1alpha1.DocuFlowStackStatus
+		want     bool
+	}{
+		{"nothing changed", statusOf(1, vpc(creating), waitingSubnet, missingDB), statusOf(1, vpc(creating), waitingSubnet, missingDB), true},
+		{"a child syncs inside a family that stays not ready",
+			statusOf(1, vpc(creating), waitingSubnet, missingDB), statusOf(1, vpc(synced), subnet(creating), missingDB), true},
+		{"a child moves from waiting to being created in another family",
+			statusOf(1, vpc(synced), subnet(creating), missingDB), statusOf(1, vpc(synced), subnet(creating), db(creating)), true},
+		{"a family turns ready",
+			statusOf(1, vpc(synced), subnet(creating), db(creating)), statusOf(1, vpc(synced), subnet(synced), db(creating)), false},
+		{"the stack turns ready",
+			statusOf(1, vpc(synced), subnet(synced), db(creating)), statusOf(1, vpc(synced), subnet(synced), db(synced)), false},
+		{"a ready family loses a child",
+			statusOf(1, vpc(synced), subnet(synced), db(creating)), statusOf(1, vpc(synced), subnet(creating), db(creating)), false},
+		{"a child turns terminal",
+			statusOf(1, vpc(synced), subnet(creating), db(creating)), statusOf(1, vpc(synced), subnet(creating), db(terminal)), false},
+		{"a child turns recoverable behind another blocker",
+			statusOf(1, vpc(creating), waitingSubnet, db(creating)), statusOf(1, vpc(creating), waitingSubnet, db(recoverable)), false},
+		{"a new generation is observed",
+			statusOf(1, vpc(creating), waitingSubnet, missingDB), statusOf(2, vpc(creating), waitingSubnet, missingDB), false},
+		{"an endpoint appears",
+			statusOf(1, vpc(synced), subnet(creating), db(creating)), withURL(statusOf(1, vpc(synced), subnet(creating), db(creating))), false},
+		{"a child joins the stack",
+			statusOf(1, vpc(creating), missingDB), statusOf(1, vpc(creating), waitingSubnet, missingDB), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := progressOnly(tt.from, tt.to); got != tt.want {
+				t.Errorf("progressOnly = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -97,6 +97,10 @@ func runSuite(m *testing.M) int {
 	return m.Run()
 }
 
+// testStatusProgressInterval holds back progress-only status changes as the
+// shipped DefaultStatusProgressInterval does, shorter so tests stay quick.
+const testStatusProgressInterval = 2 * time.Second
+
 // operator is the running operator manager; restartOperator replaces it.
 var operator struct {
 	cancel context.CancelFunc
@@ -111,7 +115,8 @@ func startOperator() error {
 		return err
 	}
 	mgrClient = mgr.GetClient()
-	reconciler = &DocuFlowStackReconciler{Client: countingClient(mgrClient, &writes), Scheme: testScheme, Recorder: mgr.GetEventRecorder("docuflow-operator")}
+	reconciler = &DocuFlowStackReconciler{Client: countingClient(mgrClient, &writes), Scheme: testScheme, Recorder: mgr.GetEventRecorder("docuflow-operator"),
+		StatusProgressInterval: testStatusProgressInterval}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return err
 	}

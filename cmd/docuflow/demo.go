@@ -128,7 +128,7 @@ func (d *demo) run(ctx context.Context) error {
 	}
 
 	// The simulated ACK applies a change at once, so no grace is needed.
-	mgr, err := newManager(cfg, managerOptions{metricsAddr: "0", probeAddr: "0", deletionProtectionGrace: time.Second})
+	mgr, err := newManager(cfg, managerOptions{metricsAddr: "0", probeAddr: "0", deletionProtectionGrace: time.Second, statusProgressInterval: time.Second})
 	if err != nil {
 		return err
 	}

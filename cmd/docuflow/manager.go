@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -21,7 +18,6 @@ import (
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/controllers"
 	"github.com/docuflow/docuflow-operator/internal/ack"
-	"github.com/docuflow/docuflow-operator/internal/desired"
 )
 
 // managerOptions are the manager's command-line settings.
@@ -34,7 +30,9 @@ type managerOptions struct {
 	// deletionProtectionGrace is how long the operator waits, after ACK
 	// reports a switched-off deletion protection synced, before deleting.
 	deletionProtectionGrace time.Duration
-	zap                     zap.Options
+	// statusProgressInterval holds back progress-only status changes.
+	statusProgressInterval time.Duration
+	zap                    zap.Options
 }
 
 func (o *managerOptions) bind(fs *flag.FlagSet) {
@@ -43,6 +41,7 @@ func (o *managerOptions) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", true, "Elect a leader so that only one replica writes.")
 	fs.DurationVar(&o.deletionProtectionGrace, "deletion-protection-grace", 30*time.Second, "How long to wait, after ACK reports a switched-off deletion protection synced, before deleting the child (ACK reports no observed generation).")
+	fs.DurationVar(&o.statusProgressInterval, "status-progress-interval", controllers.DefaultStatusProgressInterval, "How long after a stack's last status write a change that is progress only (children syncing inside a family whose condition keeps its status) may wait to be written; 0 writes every change.")
 	fs.BoolVar(&o.enableHTTP2, "enable-http2", false, "Serve metrics over HTTP/2 (off: HTTP/2 Rapid Reset and Stream Cancellation CVEs).")
 	o.zap.BindFlags(fs)
 }
@@ -80,7 +79,7 @@ func newManager(cfg *rest.Config, o managerOptions) (ctrl.Manager, error) {
 		LeaderElection:                o.leaderElect,
 		LeaderElectionID:              "docuflow-operator.platform.docuflow.io",
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         cacheOptions(),
+		Cache:                         controllers.CacheOptions(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
@@ -90,6 +89,7 @@ func newManager(cfg *rest.Config, o managerOptions) (ctrl.Manager, error) {
 		Scheme:                  mgr.GetScheme(),
 		Recorder:                mgr.GetEventRecorder("docuflow-operator"),
 		DeletionProtectionGrace: o.deletionProtectionGrace,
+		StatusProgressInterval:  o.statusProgressInterval,
 	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the DocuFlowStack controller: %w", err)
 	}
@@ -120,17 +120,4 @@ func runManager(args []string) error {
 	}
 	ctrl.Log.WithName("setup").Info("Starting the manager")
 	return mgr.Start(ctrl.SetupSignalHandler())
-}
-
-// cacheOptions keeps the operator's memory to what it needs: managedFields are
-// dropped from every cached object, and ACK objects are cached only when they
-// carry the operator's managed-by label (a cluster may hold many ACK objects
-// that are not ours). Measured in docs/benchmarks.md.
-func cacheOptions() cache.Options {
-	byObject := map[client.Object]cache.ByObject{}
-	sel := labels.SelectorFromSet(labels.Set{desired.LabelManagedBy: desired.ManagedByValue})
-	for _, kind := range ack.Kinds() {
-		byObject[kind] = cache.ByObject{Label: sel}
-	}
-	return cache.Options{DefaultTransform: cache.TransformStripManagedFields(), ByObject: byObject}
 }
