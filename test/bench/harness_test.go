@@ -20,13 +20,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -37,8 +35,8 @@ import (
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/controllers"
 	"github.com/docuflow/docuflow-operator/internal/ack"
+	cloudwatchlogsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/cloudwatchlogs/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/controlplane"
-	"github.com/docuflow/docuflow-operator/internal/desired"
 )
 
 func newScheme() (*k8sruntime.Scheme, error) {
@@ -59,31 +57,39 @@ func setLogger() {
 	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(level)))
 }
 
-// settings are the operator manager options a run measures.
+// settings are the operator manager options a run measures. The zero value
+// with workers 1 is what the operator ships (see parseSettings).
 type settings struct {
 	// workers is MaxConcurrentReconciles of the DocuFlowStack controller.
 	workers int
-	// scoped caches only ACK objects labelled managed-by=docuflow-operator.
-	scoped bool
-	// strip drops managedFields before objects enter the cache.
-	strip bool
-	// rvpred filters child events whose resourceVersion did not change (the
-	// informers' periodic resyncs), as SetupWithManager could with
-	// builder.WithPredicates(predicate.ResourceVersionChangedPredicate{}).
-	rvpred bool
+	// unscoped caches every ACK object, not only those labelled
+	// managed-by=docuflow-operator.
+	unscoped bool
+	// keepManagedFields keeps managedFields on cached objects.
+	keepManagedFields bool
+	// statusEvery writes every status change at once
+	// (StatusProgressInterval 0) instead of holding back progress-only ones.
+	statusEvery bool
 }
 
-// parseSettings reads a preset such as "w4+scoped+strip".
+// parseSettings reads a preset: "shipped" (one worker, controllers.CacheOptions,
+// controllers.DefaultStatusProgressInterval) followed by changes joined with
+// "+": w<N> workers, unscoped, keepmf, statusevery. For example
+// "shipped+w4" or "shipped+statusevery".
 func parseSettings(s string) (settings, error) {
 	out := settings{workers: 1}
-	for tok := range strings.SplitSeq(s, "+") {
+	toks := strings.Split(s, "+")
+	if toks[0] != "shipped" {
+		return out, fmt.Errorf("preset %q must start with \"shipped\" (then +w<N>, +unscoped, +keepmf, +statusevery)", s)
+	}
+	for _, tok := range toks[1:] {
 		switch {
-		case tok == "scoped":
-			out.scoped = true
-		case tok == "strip":
-			out.strip = true
-		case tok == "rvpred":
-			out.rvpred = true
+		case tok == "unscoped":
+			out.unscoped = true
+		case tok == "keepmf":
+			out.keepManagedFields = true
+		case tok == "statusevery":
+			out.statusEvery = true
 		case strings.HasPrefix(tok, "w"):
 			n, err := strconv.Atoi(tok[1:])
 			if err != nil || n < 1 {
@@ -91,22 +97,25 @@ func parseSettings(s string) (settings, error) {
 			}
 			out.workers = n
 		default:
-			return out, fmt.Errorf("unknown token %q in preset %q (w<N>, scoped, strip, rvpred)", tok, s)
+			return out, fmt.Errorf("unknown change %q in preset %q (w<N>, unscoped, keepmf, statusevery)", tok, s)
 		}
 	}
 	return out, nil
 }
 
 func (s settings) String() string {
-	out := fmt.Sprintf("w%d", s.workers)
-	if s.scoped {
-		out += "+scoped"
+	out := "shipped"
+	if s.workers != 1 {
+		out += fmt.Sprintf("+w%d", s.workers)
 	}
-	if s.strip {
-		out += "+strip"
+	if s.unscoped {
+		out += "+unscoped"
 	}
-	if s.rvpred {
-		out += "+rvpred"
+	if s.keepManagedFields {
+		out += "+keepmf"
+	}
+	if s.statusEvery {
+		out += "+statusevery"
 	}
 	return out
 }
@@ -332,6 +341,9 @@ type scenario struct {
 	// syncPeriod is the operator cache's resync period.
 	syncPeriod time.Duration
 	timeout    time.Duration
+	// foreign is how many ACK objects the operator does not own (another
+	// team's log groups, unlabelled) the cluster holds before the run.
+	foreign int
 }
 
 // result is one row of the table.
@@ -348,6 +360,8 @@ type result struct {
 	simCPU             time.Duration
 	peakHeap, baseHeap uint64
 	loadBefore, after  string
+	// hops reports the operator-gated hops (realistic-delay runs only).
+	hops string
 }
 
 // floor is the fewest writes a stack can converge with: one apply per child,
@@ -422,6 +436,10 @@ func run(ctx context.Context, sc scenario) (res result, retErr error) {
 		}
 	}()
 
+	if err := createForeign(ctx, k8s, sc.foreign); err != nil {
+		return res, err
+	}
+
 	counter := &requestCounter{counts: map[string]int64{}}
 	opCfg := rest.CopyConfig(cfg)
 	// The real manager's client is not rate limited (ctrl.GetConfig sets QPS
@@ -443,6 +461,15 @@ func run(ctx context.Context, sc scenario) (res result, retErr error) {
 	}()
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
 		return res, fmt.Errorf("the operator's cache did not sync")
+	}
+	// The controller's watches start their informers when it starts, after
+	// WaitForCacheSync may have returned; the clock starts once every
+	// informer the controller needs has synced, so the manager's own start
+	// is not measured as the first stack's time to Ready.
+	for _, obj := range append([]client.Object{&platformv1alpha1.DocuFlowStack{}}, ackObjects()...) {
+		if _, err := mgr.GetCache().GetInformer(ctx, obj); err != nil {
+			return res, fmt.Errorf("waiting for the operator's informers: %w", err)
+		}
 	}
 
 	proto, err := sampleStack(sc.profile)
@@ -468,6 +495,17 @@ func run(ctx context.Context, sc scenario) (res result, retErr error) {
 	before := counter.snapshot()
 	recBefore := reconciles()
 	cpuBefore := cpuSelf()
+
+	// With provisioning delays, a timeline of every child shows where the
+	// time to Ready goes.
+	var tl *timeline
+	if sc.delays != nil {
+		if tl, err = startTimeline(ctx, cfg, k8s); err != nil {
+			heap.finish()
+			return res, err
+		}
+		defer tl.finish()
+	}
 
 	var mu sync.Mutex
 	created := map[string]time.Time{}
@@ -502,6 +540,9 @@ func run(ctx context.Context, sc scenario) (res result, retErr error) {
 	}
 	res.wall = last.Sub(start)
 	res.p50, res.p99 = quantile(perStackReady, 0.50), quantile(perStackReady, 0.99)
+	if tl != nil {
+		res.hops = tl.lagReport(names, created, ready, sc.delays)
+	}
 
 	// Writes that follow the first Ready (late status, endpoints) belong to
 	// converging, not to the steady state.
@@ -530,16 +571,13 @@ func run(ctx context.Context, sc scenario) (res result, retErr error) {
 // newOperatorManager builds the operator's manager as cmd/docuflow does,
 // without metrics, probes and leader election, with the scenario's settings.
 func newOperatorManager(cfg *rest.Config, scheme *k8sruntime.Scheme, sc scenario) (ctrl.Manager, error) {
-	cacheOpts := cache.Options{SyncPeriod: ptr.To(sc.syncPeriod)}
-	if sc.settings.strip {
-		cacheOpts.DefaultTransform = cache.TransformStripManagedFields()
+	cacheOpts := controllers.CacheOptions()
+	cacheOpts.SyncPeriod = ptr.To(sc.syncPeriod)
+	if sc.settings.keepManagedFields {
+		cacheOpts.DefaultTransform = nil
 	}
-	if sc.settings.scoped {
-		sel := labels.SelectorFromSet(labels.Set{desired.LabelManagedBy: desired.ManagedByValue})
-		cacheOpts.ByObject = map[client.Object]cache.ByObject{}
-		for _, kind := range ack.Kinds() {
-			cacheOpts.ByObject[kind] = cache.ByObject{Label: sel}
-		}
+	if sc.settings.unscoped {
+		cacheOpts.ByObject = nil
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
@@ -559,13 +597,52 @@ func newOperatorManager(cfg *rest.Config, scheme *k8sruntime.Scheme, sc scenario
 		Scheme:                  mgr.GetScheme(),
 		Recorder:                mgr.GetEventRecorder("docuflow-operator"),
 		DeletionProtectionGrace: 30 * time.Second,
+		StatusProgressInterval:  controllers.DefaultStatusProgressInterval,
 	}
-	// The resourceVersion predicate on children ("+rvpred") now ships in
-	// SetupWithManager, so every preset runs the real watches.
+	if sc.settings.statusEvery {
+		r.StatusProgressInterval = 0
+	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, err
 	}
 	return mgr, nil
+}
+
+// ackObjects returns one empty object of every mirrored ACK kind.
+func ackObjects() []client.Object {
+	var out []client.Object
+	for _, k := range ack.Kinds() {
+		out = append(out, k)
+	}
+	return out
+}
+
+// createForeign creates n LogGroups in namespace bench-foreign that carry
+// no docuflow label, as another team's ACK objects would.
+func createForeign(ctx context.Context, k8s client.Client, n int) error {
+	if n == 0 {
+		return nil
+	}
+	const ns = "bench-foreign"
+	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		return fmt.Errorf("creating namespace %s: %w", ns, err)
+	}
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("team-b-%05d", i)
+	}
+	err := parallel(names, func(name string) error {
+		lg := &cloudwatchlogsv1alpha1.LogGroup{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name,
+			Labels: map[string]string{"app.kubernetes.io/managed-by": "team-b"}}}
+		lg.Spec.Name = ptr.To("/team-b/" + name)
+		lg.Spec.RetentionDays = ptr.To[int64](30)
+		lg.Spec.Tags = map[string]*string{"team": ptr.To("b"), "cost-center": ptr.To("1234"), "service": ptr.To(name)}
+		return k8s.Create(ctx, lg)
+	})
+	if err != nil {
+		return fmt.Errorf("creating foreign log groups: %w", err)
+	}
+	return nil
 }
 
 // parallel runs f for every name with a few workers.
@@ -664,8 +741,12 @@ func (r result) row() string {
 		steadyRec = strconv.FormatFloat(r.steadyReconciles, 'f', 0, 64)
 		steadyReq = formatVerbs(r.steadyRequests, 1)
 	}
+	set := r.sc.settings.String()
+	if r.sc.foreign > 0 {
+		set += fmt.Sprintf(" (%d foreign)", r.sc.foreign)
+	}
 	return fmt.Sprintf("| %s | %s | %d | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %.1f / %.1f | %.1f | %.0f | %s → %s |",
-		r.sc.settings, r.sc.profile, r.sc.n, r.wall.Round(100*time.Millisecond), r.p50.Round(100*time.Millisecond), r.p99.Round(100*time.Millisecond),
+		set, r.sc.profile, r.sc.n, r.wall.Round(100*time.Millisecond), r.p50.Round(100*time.Millisecond), r.p99.Round(100*time.Millisecond),
 		formatVerbs(r.converge, r.sc.n), perStack(writesOf(r.converge), r.sc.n), r.floor(),
 		strconv.FormatFloat(r.convergeReconciles/float64(r.sc.n), 'f', 1, 64),
 		steady, steadyWrites, steadyRec, steadyReq,
