@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -17,8 +18,9 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/desired"
 )
 
-// applyConcurrency is how many child writes one pass has in flight.
-const applyConcurrency = 8
+// DefaultApplyConcurrency is how many child writes one pass has in flight
+// unless ApplyConcurrency says otherwise.
+const DefaultApplyConcurrency = 8
 
 // kindOf returns the Kind of a mirrored object from the ack scheme.
 func kindOf(obj core.Object) string { return ack.KindOf(obj) }
@@ -62,10 +64,10 @@ func isOwnedBy(obj client.Object, stack *platformv1alpha1.DocuFlowStack) bool {
 func (r *DocuFlowStackReconciler) applyChildren(ctx context.Context, s *scope) error {
 	// Children are independent writes (ACK resolves the references between
 	// them), so they go out a few at a time: a pass that creates a stack's
-	// 55 children waits for the API server's latency about 55/applyConcurrency
-	// times instead of 55. Measured in docs/benchmarks.md.
+	// 55 children waits for the API server's latency about 55/8 times
+	// instead of 55. Measured in docs/benchmarks.md.
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(applyConcurrency)
+	g.SetLimit(cmp.Or(r.ApplyConcurrency, DefaultApplyConcurrency))
 	for _, obj := range s.desired.Objects {
 		if err := controllerutil.SetControllerReference(s.stack, obj, r.Scheme); err != nil {
 			return fmt.Errorf("owning %s %s: %w", kindOf(obj), obj.GetName(), err)

@@ -56,6 +56,9 @@ type DocuFlowStackReconciler struct {
 	// status write; every other change is written at once. 0 writes every
 	// change. The manager uses DefaultStatusProgressInterval.
 	StatusProgressInterval time.Duration
+	// ApplyConcurrency is how many child writes one pass has in flight; 0
+	// means DefaultApplyConcurrency.
+	ApplyConcurrency int
 
 	// lastStatus is the status this process last wrote, by stack UID.
 	lastStatus sync.Map

@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 //
 //	BENCH_N         stack counts for BenchmarkConverge (default 1,10,100,300)
 //	BENCH_PROFILE   production or development (default production)
-//	BENCH_SETTINGS  comma-separated manager presets, each shipped[+w<N>][+unscoped][+keepmf][+statusevery] (default shipped)
+//	BENCH_SETTINGS  comma-separated manager presets, each shipped[+w<N>][+unscoped][+keepmf][+statusevery][+serial] (default shipped)
 //	BENCH_STEADY    steady-state window after convergence (default 60s)
 //	BENCH_SYNC      the operator cache's SyncPeriod (default 10s)
 //	BENCH_TIMEOUT   how long N stacks may take to converge (default 30m)

@@ -70,17 +70,19 @@ type settings struct {
 	// statusEvery writes every status change at once
 	// (StatusProgressInterval 0) instead of holding back progress-only ones.
 	statusEvery bool
+	// serial writes a pass's children one at a time (ApplyConcurrency 1).
+	serial bool
 }
 
 // parseSettings reads a preset: "shipped" (one worker, controllers.CacheOptions,
 // controllers.DefaultStatusProgressInterval) followed by changes joined with
-// "+": w<N> workers, unscoped, keepmf, statusevery. For example
+// "+": w<N> workers, unscoped, keepmf, statusevery, serial. For example
 // "shipped+w4" or "shipped+statusevery".
 func parseSettings(s string) (settings, error) {
 	out := settings{workers: 1}
 	toks := strings.Split(s, "+")
 	if toks[0] != "shipped" {
-		return out, fmt.Errorf("preset %q must start with \"shipped\" (then +w<N>, +unscoped, +keepmf, +statusevery)", s)
+		return out, fmt.Errorf("preset %q must start with \"shipped\" (then +w<N>, +unscoped, +keepmf, +statusevery, +serial)", s)
 	}
 	for _, tok := range toks[1:] {
 		switch {
@@ -90,6 +92,8 @@ func parseSettings(s string) (settings, error) {
 			out.keepManagedFields = true
 		case tok == "statusevery":
 			out.statusEvery = true
+		case tok == "serial":
+			out.serial = true
 		case strings.HasPrefix(tok, "w"):
 			n, err := strconv.Atoi(tok[1:])
 			if err != nil || n < 1 {
@@ -97,7 +101,7 @@ func parseSettings(s string) (settings, error) {
 			}
 			out.workers = n
 		default:
-			return out, fmt.Errorf("unknown change %q in preset %q (w<N>, unscoped, keepmf, statusevery)", tok, s)
+			return out, fmt.Errorf("unknown change %q in preset %q (w<N>, unscoped, keepmf, statusevery, serial)", tok, s)
 		}
 	}
 	return out, nil
@@ -116,6 +120,9 @@ func (s settings) String() string {
 	}
 	if s.statusEvery {
 		out += "+statusevery"
+	}
+	if s.serial {
+		out += "+serial"
 	}
 	return out
 }
@@ -601,6 +608,9 @@ func newOperatorManager(cfg *rest.Config, scheme *k8sruntime.Scheme, sc scenario
 	}
 	if sc.settings.statusEvery {
 		r.StatusProgressInterval = 0
+	}
+	if sc.settings.serial {
+		r.ApplyConcurrency = 1
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, err
