@@ -85,7 +85,7 @@ test: envtest ## Run every test: unit, envtest integration, app against a throwa
 	$(TEST_ENV) go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: bench
-bench: envtest ## Scale benchmarks (N = 1, 10, 100, 300 stacks; BENCH_N, BENCH_STEADY, BENCH_SETTINGS, ...); about 25 minutes. Figures: docs/benchmarks.md.
+bench: envtest ## Scale benchmarks (N = 1, 10, 100, 300 stacks; BENCH_N, BENCH_STEADY, BENCH_SETTINGS, ...); about 20 minutes. Figures: docs/benchmarks.md.
 	$(TEST_ENV) go test -run '^$$' -bench . -benchtime 1x -timeout 60m ./test/bench/
 
 .PHONY: fuzz

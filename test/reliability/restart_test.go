@@ -20,14 +20,25 @@ import (
 )
 
 func TestAnOperatorKilledMidCreationIsReplacedAndTheStackConvergesWithoutDuplicates(t *testing.T) {
-	resetSimAfter(t)
 	ns := newNamespace(t)
-	// AWS is slow to provision the database and the load balancer, so the
-	// first operator is killed with part of the stack created and the task
-	// definition still waiting on the database's secret.
+	first, key := halfCreatedStack(t, "first", ns)
+	first.stop()
+	startOperator(t, "second", ns)
+
+	waitReady(t, key, 60*time.Second)
+	assertExactlyTheDesiredChildren(t, key)
+}
+
+// halfCreatedStack starts an operator named name in ns and creates the
+// sample stack with AWS slow to provision the database and the load
+// balancer, and returns once part of the stack exists: the database created
+// but not synced, the task definition still waiting on its secret.
+func halfCreatedStack(t *testing.T, name, ns string, opts ...operatorOption) (*operator, client.ObjectKey) {
+	t.Helper()
+	resetSimAfter(t)
 	sim.SetDelay("DBInstance", 4*time.Second)
 	sim.SetDelay("LoadBalancer", 3*time.Second)
-	first := startOperator(t, "first", ns)
+	op := startOperator(t, name, ns, opts...)
 	key := createStack(t, sampleStack(t, ns))
 
 	eventually(t, 30*time.Second, "the database created but not synced", func() error {
@@ -43,13 +54,9 @@ func TestAnOperatorKilledMidCreationIsReplacedAndTheStackConvergesWithoutDuplica
 		return fmt.Errorf("no DBInstance among %d children", len(kids))
 	})
 	if err := readyErr(getStack(t, key)); err == nil {
-		t.Fatal("the stack is Ready before the operator was killed")
+		t.Fatal("the stack is Ready while half created")
 	}
-	first.stop()
-	startOperator(t, "second", ns)
-
-	waitReady(t, key, 60*time.Second)
-	assertExactlyTheDesiredChildren(t, key)
+	return op, key
 }
 
 // synced reports whether ACK says the object is in sync.
