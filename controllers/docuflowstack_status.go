@@ -1,7 +1,9 @@
 package controllers
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
@@ -59,7 +61,8 @@ type passFacts struct {
 	Families []Family
 	// Children are the desired children in dependency order.
 	Children []childFacts
-	// ApplyErr is the first error writing children, if any.
+	// ApplyErr is the first error writing children, if any (the first to
+	// come back: writes go out concurrently).
 	ApplyErr error
 	// InvalidSpec is set when the spec is invalid in a way the schema could not
 	// catch.
@@ -222,9 +225,14 @@ func progressOnly(from, to *platformv1alpha1.DocuFlowStackStatus) bool {
 	return apiequality.Semantic.DeepEqual(progressSkeleton(from), progressSkeleton(to))
 }
 
-// progressSkeleton is the status without what progressOnly ignores.
+// progressSkeleton is the status without what progressOnly ignores. The
+// resources are compared as a set: a child that stops waiting moves from the
+// end of the list (the waiting children) to its place in dependency order.
 func progressSkeleton(st *platformv1alpha1.DocuFlowStackStatus) *platformv1alpha1.DocuFlowStackStatus {
 	out := st.DeepCopy()
+	slices.SortFunc(out.Resources, func(a, b platformv1alpha1.ResourceStatus) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name, b.Name))
+	})
 	for i := range out.Conditions {
 		c := &out.Conditions[i]
 		c.Message, c.LastTransitionTime = "", metav1.Time{}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
@@ -202,6 +203,8 @@ func TestProgressOnlyTellsProgressFromChangesThatMustBeWrittenAtOnce(t *testing.
 			statusOf(1, vpc(creating), waitingSubnet, missingDB), statusOf(2, vpc(creating), waitingSubnet, missingDB), false},
 		{"an endpoint appears",
 			statusOf(1, vpc(synced), subnet(creating), db(creating)), withURL(statusOf(1, vpc(synced), subnet(creating), db(creating))), false},
+		{"a waiting child is created and moves to its place in dependency order",
+			statusOf(1, vpc(synced), db(creating), waitingSubnet), statusOf(1, vpc(synced), subnet(creating), db(creating)), true},
 		{"a child joins the stack",
 			statusOf(1, vpc(creating), missingDB), statusOf(1, vpc(creating), waitingSubnet, missingDB), false},
 	}
@@ -209,6 +212,64 @@ func TestProgressOnlyTellsProgressFromChangesThatMustBeWrittenAtOnce(t *testing.
 		t.Run(tt.name, func(t *testing.T) {
 			if got := progressOnly(tt.from, tt.to); got != tt.want {
 				t.Errorf("progressOnly = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestProgressDueHoldsBackOnlyProgressAndOnlyInsideTheInterval(t *testing.T) {
+	families := []Family{FamilyNetwork}
+	vpc := func(conds ...*ackv1alpha1.Condition) childFacts {
+		return childFacts{Family: FamilyNetwork, Kind: "VPC", Name: "p-vpc", Live: vpcWith(conds...)}
+	}
+	subnet := func(conds ...*ackv1alpha1.Condition) childFacts {
+		return childFacts{Family: FamilyNetwork, Kind: "Subnet", Name: "p-subnet", Live: vpcWith(conds...)}
+	}
+	statusOf := func(children ...childFacts) *platformv1alpha1.DocuFlowStackStatus {
+		st := &platformv1alpha1.DocuFlowStackStatus{ObservedGeneration: 1}
+		computeStatus(passFacts{Generation: 1, Families: families, Children: children}, st)
+		return st
+	}
+	written := statusOf(vpc(creating), subnet(creating))
+	progress := statusOf(vpc(synced), subnet(creating))
+	significant := statusOf(vpc(synced), subnet(synced))
+	const interval = 10 * time.Second
+	tests := []struct {
+		name      string
+		interval  time.Duration
+		lastWrite time.Duration // ago; 0 means never
+		next      *platformv1alpha1.DocuFlowStackStatus
+		deleting  bool
+		passErr   error
+		held      bool
+	}{
+		{name: "progress just after a write is held", interval: interval, lastWrite: time.Second, next: progress, held: true},
+		{name: "progress once the interval is over is written", interval: interval, lastWrite: 11 * time.Second, next: progress},
+		{name: "a family turning ready is written", interval: interval, lastWrite: time.Second, next: significant},
+		{name: "nothing written yet by this process", interval: interval, next: progress},
+		{name: "a failed pass writes", interval: interval, lastWrite: time.Second, next: progress, passErr: errors.New("boom")},
+		{name: "a deleting stack writes", interval: interval, lastWrite: time.Second, next: progress, deleting: true},
+		{name: "interval 0 writes every change", lastWrite: time.Second, next: progress},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &DocuFlowStackReconciler{StatusProgressInterval: tt.interval}
+			stack := &platformv1alpha1.DocuFlowStack{}
+			stack.UID = "u1"
+			stack.Status = *tt.next.DeepCopy()
+			if tt.lastWrite > 0 {
+				r.lastWriteAt.Store(stack.UID, time.Now().Add(-tt.lastWrite))
+			}
+			s := &scope{stack: stack}
+			if tt.deleting {
+				s.deleting = &deletingFacts{}
+			}
+			due := r.progressDue(s, written, written, tt.passErr)
+			switch {
+			case tt.held && (due <= 0 || due > interval):
+				t.Errorf("due = %s, want a hold-back within %s", due, interval)
+			case !tt.held && due > 0:
+				t.Errorf("due = %s, want the status written now", due)
 			}
 		})
 	}

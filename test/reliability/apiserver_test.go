@@ -15,11 +15,14 @@ import (
 )
 
 // TestAnAPIServerRestartedMidCreationLeavesTheOperatorToConvergeWithoutDuplicates
-// stops the suite's kube-apiserver (etcd keeps running) while a stack is half
-// created, starts it again on the same port and certificates, and checks that
-// the same operator process carries on: every child it had created is the
-// same object (same UID, nothing deleted and recreated), none is duplicated,
-// and the stack converges.
+// kills the suite's kube-apiserver (etcd keeps running) while a stack is half
+// created - the first pass has written what it could, the database is being
+// provisioned and the children that wait on it (task definition, service,
+// autoscaling) are still to come - starts it again on the same port and
+// certificates, and checks that the same operator process carries on: its
+// watches come back, every child it had created is the same object (same
+// UID, nothing deleted and recreated), none is duplicated, and the waiting
+// children are created once the database is ready.
 func TestAnAPIServerRestartedMidCreationLeavesTheOperatorToConvergeWithoutDuplicates(t *testing.T) {
 	ns := newNamespace(t)
 	var failed atomic.Int64
@@ -32,7 +35,16 @@ func TestAnAPIServerRestartedMidCreationLeavesTheOperatorToConvergeWithoutDuplic
 	// The API server crashes (SIGKILL: connections reset, no graceful
 	// goodbye to watches), as when its node dies.
 	apiServer := env.ControlPlane.GetAPIServer()
-	killAPIServer(t, apiServer.CertDir)
+	pid := killAPIServer(t, apiServer.CertDir)
+	// envtest reaps the process in its own goroutine; Stop signals its
+	// process group unless it has seen the exit, so it runs once the
+	// process is gone.
+	eventually(t, 10*time.Second, "kube-apiserver reaped", func() error {
+		if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid))); err == nil {
+			return fmt.Errorf("pid %d still exists", pid)
+		}
+		return nil
+	})
 	if err := apiServer.Stop(); err != nil {
 		t.Fatalf("reaping kube-apiserver: %v", err)
 	}
@@ -70,8 +82,9 @@ func TestAnAPIServerRestartedMidCreationLeavesTheOperatorToConvergeWithoutDuplic
 }
 
 // killAPIServer sends SIGKILL to the kube-apiserver serving from certDir,
-// found by its --cert-dir flag (envtest does not expose the process).
-func killAPIServer(t *testing.T, certDir string) {
+// found by its --cert-dir flag (envtest does not expose the process), and
+// returns its pid.
+func killAPIServer(t *testing.T, certDir string) int {
 	t.Helper()
 	flag := []byte("--cert-dir=" + certDir + "\x00")
 	entries, err := os.ReadDir("/proc")
@@ -90,7 +103,8 @@ func killAPIServer(t *testing.T, certDir string) {
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 			t.Fatalf("killing kube-apiserver (pid %d): %v", pid, err)
 		}
-		return
+		return pid
 	}
 	t.Fatalf("no kube-apiserver process with --cert-dir=%s", certDir)
+	return 0
 }

@@ -181,9 +181,10 @@ func startOperator(t *testing.T, name, ns string, opts ...operatorOption) *opera
 	}
 	op := &operator{name: name, mgr: mgr, done: make(chan struct{})}
 	r := &controllers.DocuFlowStackReconciler{
-		Client:   countingClient(mgr.GetClient(), &op.writes),
-		Scheme:   testScheme,
-		Recorder: mgr.GetEventRecorder("docuflow-operator"),
+		Client:                 countingClient(mgr.GetClient(), &op.writes),
+		Scheme:                 testScheme,
+		Recorder:               mgr.GetEventRecorder("docuflow-operator"),
+		StatusProgressInterval: controllers.DefaultStatusProgressInterval,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		t.Fatalf("setting up operator manager %s: %v", name, err)
