@@ -15,13 +15,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
-	"github.com/docuflow/docuflow-operator/internal/ack"
 	appautoscalingv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/applicationautoscaling/v1alpha1"
 	cloudwatchlogsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/cloudwatchlogs/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
 	ecsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ecs/v1alpha1"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/desired"
+	"github.com/docuflow/docuflow-operator/internal/envtestutil"
 )
 
 // createStack creates the stack and deletes it when the test ends, so the
@@ -38,20 +38,7 @@ func createStack(t *testing.T, stack *platformv1alpha1.DocuFlowStack) client.Obj
 // children lists every ACK object in the namespace labelled for the stack.
 func children(t *testing.T, key client.ObjectKey) map[string]core.Object {
 	t.Helper()
-	out := map[string]core.Object{}
-	for _, kind := range ack.Kinds() {
-		list, err := ack.NewList(kind)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := k8s.List(context.Background(), list, client.InNamespace(key.Namespace), client.MatchingLabels{desired.LabelStack: key.Name}); err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range ack.Items(list) {
-			out[kindOf(kind)+"/"+o.GetName()] = o
-		}
-	}
-	return out
+	return envtestutil.Children(t, k8s, key.Namespace, client.MatchingLabels{desired.LabelStack: key.Name})
 }
 
 // only returns the single child of the given kind, failing otherwise.

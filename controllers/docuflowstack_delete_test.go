@@ -18,6 +18,7 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/ack"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/desired"
+	"github.com/docuflow/docuflow-operator/internal/envtestutil"
 )
 
 // waveOf returns the index of the deletion wave a kind belongs to.
@@ -236,16 +237,7 @@ func TestARestartedOperatorFinishesADeletion(t *testing.T) {
 	if err := k8s.Delete(context.Background(), getStack(t, key)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "the database wave under way", func() error {
-		now := &rdsv1alpha1.DBInstance{}
-		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(db), now); err != nil {
-			return err
-		}
-		if now.DeletionTimestamp.IsZero() {
-			return fmt.Errorf("the database is not being deleted yet")
-		}
-		return nil
-	})
+	envtestutil.WaitDeleting(t, k8s, db, 30*time.Second) // the database wave under way
 	restartOperator(t)
 	eventually(t, 60*time.Second, "the stack gone", func() error {
 		err := k8s.Get(context.Background(), key, &platformv1alpha1.DocuFlowStack{})

@@ -72,23 +72,11 @@ func runSuite(m *testing.M) int {
 	// The simulated ACK and the operator run in managers of their own, so a
 	// test can restart the operator the way a crashed pod restarts, while AWS
 	// (the simulation) carries on.
-	simMgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: testScheme, Metrics: metricsserver.Options{BindAddress: "0"}})
-	if err != nil {
+	var stopSim func()
+	if sim, stopSim, err = envtestutil.StartSim(cfg, testScheme); err != nil {
 		panic(err)
 	}
-	sim = acksim.New(acksim.Options{ReferenceRequeueInterval: 100 * time.Millisecond})
-	if err := sim.SetupWithManager(simMgr); err != nil {
-		panic(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	simDone := make(chan struct{})
-	go func() {
-		defer close(simDone)
-		if err := simMgr.Start(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "simulated ACK manager:", err)
-		}
-	}()
-	defer func() { cancel(); <-simDone }()
+	defer stopSim()
 	if err := startOperator(); err != nil {
 		panic(err)
 	}

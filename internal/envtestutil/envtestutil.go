@@ -1,6 +1,7 @@
 // Package envtestutil holds what the envtest suites (controllers,
-// test/reliability) share: a client that reports every write, a namespace per
-// test, the production sample, and polling with a deadline.
+// test/reliability) share: the simulated ACK's manager, a client that reports
+// every write, a namespace per test, the production sample, listing a
+// namespace's ACK objects, and polling with a deadline.
 package envtestutil
 
 import (
@@ -17,11 +18,17 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/yaml"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/ack"
+	"github.com/docuflow/docuflow-operator/internal/ack/core"
+	"github.com/docuflow/docuflow-operator/internal/acksim"
 	"github.com/docuflow/docuflow-operator/internal/controlplane"
 )
 
@@ -128,4 +135,63 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() er
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("%s: not within %s: %v", what, timeout, last)
+}
+
+// StartSim runs the simulated ACK (AWS) in a manager of its own, so the
+// operator under test can come and go while it carries on. stop stops it
+// and waits for it to exit.
+func StartSim(cfg *rest.Config, scheme *runtime.Scheme) (sim *acksim.Sim, stop func(), err error) {
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating the simulated ACK's manager: %w", err)
+	}
+	sim = acksim.New(acksim.Options{ReferenceRequeueInterval: 100 * time.Millisecond})
+	if err := sim.SetupWithManager(mgr); err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := mgr.Start(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "simulated ACK manager:", err)
+		}
+	}()
+	return sim, func() { cancel(); <-done }, nil
+}
+
+// Children lists the ACK objects in namespace ns that match opts, by
+// "Kind/name".
+func Children(t testing.TB, c client.Client, ns string, opts ...client.ListOption) map[string]core.Object {
+	t.Helper()
+	out := map[string]core.Object{}
+	for _, kind := range ack.Kinds() {
+		list, err := ack.NewList(kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.List(context.Background(), list, append([]client.ListOption{client.InNamespace(ns)}, opts...)...); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range ack.Items(list) {
+			out[ack.KindOf(kind)+"/"+o.GetName()] = o
+		}
+	}
+	return out
+}
+
+// WaitDeleting waits until obj, as the API server has it, carries a
+// deletion timestamp.
+func WaitDeleting(t testing.TB, c client.Client, obj client.Object, timeout time.Duration) {
+	t.Helper()
+	Eventually(t, timeout, fmt.Sprintf("%s being deleted", obj.GetName()), func() error {
+		now := obj.DeepCopyObject().(client.Object)
+		if err := c.Get(context.Background(), client.ObjectKeyFromObject(obj), now); err != nil {
+			return err
+		}
+		if now.GetDeletionTimestamp().IsZero() {
+			return fmt.Errorf("%s is not being deleted yet", obj.GetName())
+		}
+		return nil
+	})
 }

@@ -17,6 +17,7 @@ import (
 	ackcore "github.com/docuflow/docuflow-operator/internal/ack/core"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/desired"
+	"github.com/docuflow/docuflow-operator/internal/envtestutil"
 )
 
 func TestAnOperatorKilledMidCreationIsReplacedAndTheStackConvergesWithoutDuplicates(t *testing.T) {
@@ -90,16 +91,7 @@ func TestAnOperatorKilledMidDeletionIsReplacedAndRetainKeepsExactlyTheRetainedSe
 	if err := k8s.Delete(context.Background(), stack); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "the database wave under way", func() error {
-		now := &rdsv1alpha1.DBInstance{}
-		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(db), now); err != nil {
-			return err
-		}
-		if now.DeletionTimestamp.IsZero() {
-			return fmt.Errorf("the database is not being deleted yet")
-		}
-		return nil
-	})
+	envtestutil.WaitDeleting(t, k8s, db, 30*time.Second) // the database wave under way
 	first.stop()
 	startOperator(t, "second", ns)
 

@@ -83,23 +83,11 @@ func runSuite(m *testing.M) int {
 
 	// The simulated ACK (AWS) runs in a manager of its own and carries on
 	// while operators come and go.
-	simMgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: testScheme, Metrics: metricsserver.Options{BindAddress: "0"}})
-	if err != nil {
+	var stopSim func()
+	if sim, stopSim, err = envtestutil.StartSim(cfg, testScheme); err != nil {
 		panic(err)
 	}
-	sim = acksim.New(acksim.Options{ReferenceRequeueInterval: 100 * time.Millisecond})
-	if err := sim.SetupWithManager(simMgr); err != nil {
-		panic(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	simDone := make(chan struct{})
-	go func() {
-		defer close(simDone)
-		if err := simMgr.Start(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "simulated ACK manager:", err)
-		}
-	}()
-	defer func() { cancel(); <-simDone }()
+	defer stopSim()
 	return m.Run()
 }
 
@@ -278,20 +266,7 @@ func kindOf(obj core.Object) string { return ack.KindOf(obj) }
 // stack or not, by "Kind/name".
 func children(t *testing.T, key client.ObjectKey) map[string]core.Object {
 	t.Helper()
-	out := map[string]core.Object{}
-	for _, kind := range ack.Kinds() {
-		list, err := ack.NewList(kind)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := k8s.List(context.Background(), list, client.InNamespace(key.Namespace)); err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range ack.Items(list) {
-			out[kindOf(kind)+"/"+o.GetName()] = o
-		}
-	}
-	return out
+	return envtestutil.Children(t, k8s, key.Namespace)
 }
 
 // assertExactlyTheDesiredChildren checks that every child the builders render
