@@ -3,7 +3,14 @@ package controllers
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 
 	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -60,30 +67,52 @@ func isOwnedBy(obj client.Object, stack *platformv1alpha1.DocuFlowStack) bool {
 	return false
 }
 
-// applyChildren server-side applies every desired child whose fields differ
-// from the live object. Unchanged children cost nothing.
+// applyChildren server-side applies every desired child that needs it
+// (apply.NeedsWrite: missing, its render changed, its read-only hold flips,
+// or another writer took one of its fields) and whose dependencies allow it:
+// a child is created only once every child it depends on is synced, so ACK
+// never meets an unresolvable reference (which it retries with a back-off of
+// up to 17 minutes) and ECS never a target group no listener forwards to. A
+// Terminal child whose inputs changed since it failed is re-driven.
 func (r *DocuFlowStackReconciler) applyChildren(ctx context.Context, s *scope) error {
+	now := time.Now().UTC().Truncate(time.Second).Format(time.RFC3339)
+	inputs := r.inputsOf(s)
 	var writes []*unstructured.Unstructured
 	for _, obj := range s.desired.Objects {
+		key := childKey{kindOf(obj), obj.GetName()}
+		live := s.observed[key]
+		if live == nil {
+			if waits := blockedBy(s, obj); waits != "" {
+				s.blocked[key] = waits
+				continue
+			}
+		}
+		setAnnotation(obj, annotationInputs, inputs(obj))
+		need, why := apply.NeedsWrite(obj, live)
+		if !need && live != nil && isTerminal(live) && live.GetAnnotations()[annotationInputs] != obj.GetAnnotations()[annotationInputs] {
+			// ACK retries a Terminal resource only when its generation
+			// changes: a spec change brings it back to AWS.
+			need, why = true, "re-driven: its inputs changed since it turned Terminal"
+			redrive(obj, obj.GetAnnotations()[annotationInputs])
+		}
+		if !need {
+			continue
+		}
 		if err := controllerutil.SetControllerReference(s.stack, obj, r.Scheme); err != nil {
 			return fmt.Errorf("owning %s %s: %w", kindOf(obj), obj.GetName(), err)
 		}
+		setAnnotation(obj, desired.AnnotationAppliedAt, now)
 		u, err := apply.ToUnstructured(obj)
 		if err != nil {
 			return err
 		}
-		need, err := apply.NeedsWrite(u, s.observed[childKey{kindOf(obj), obj.GetName()}])
-		if err != nil {
-			return err
-		}
-		if need {
-			writes = append(writes, u)
-		}
+		ctrl.LoggerFrom(ctx).V(1).Info("Writing a child", "kind", key.Kind, "name", key.Name, "why", string(why))
+		writes = append(writes, u)
 	}
-	// The writes are independent (ACK resolves the references between
-	// children), so a few go out at once: a stack created into a busy API
-	// server has its first children sooner. docs/benchmarks.md measures what
-	// this buys and costs. The first failure in time is the one reported.
+	// The writes are independent (what depends on what is settled above),
+	// so a few go out at once: a stack created into a busy API server has
+	// its first children sooner. docs/benchmarks.md measures what this buys
+	// and costs. The first failure in time is the one reported.
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(cmp.Or(r.ApplyConcurrency, DefaultApplyConcurrency))
 	for _, u := range writes {
@@ -97,6 +126,106 @@ func (r *DocuFlowStackReconciler) applyChildren(ctx context.Context, s *scope) e
 	return g.Wait()
 }
 
+// annotationInputs records, on every child, a fingerprint of what it was
+// last written against: the identity and readiness of the children it
+// depends on, and the stack's re-drive token. A Terminal child whose
+// fingerprint moves is written again.
+const annotationInputs = "platform.docuflow.io/inputs"
+
+// AnnotationRedrive, set on a DocuFlowStack to any new value, re-drives every
+// Terminal child: for a fault fixed outside the stack (a certificate issued,
+// a bucket policy corrected), since ACK retries a Terminal resource only when
+// its spec changes.
+const AnnotationRedrive = "platform.docuflow.io/redrive"
+
+// tagRedrive is the AWS tag a re-drive changes: the one spec field every
+// child kind has.
+const tagRedrive = "docuflow.io/redrive"
+
+// inputsOf returns the fingerprint function of this pass.
+func (r *DocuFlowStackReconciler) inputsOf(s *scope) func(core.Object) string {
+	token := s.stack.GetAnnotations()[AnnotationRedrive]
+	return func(obj core.Object) string {
+		h := sha256.New()
+		fmt.Fprintf(h, "redrive=%s\n", token)
+		for _, d := range desired.DependenciesOf(obj) {
+			dep := s.observed[childKey{d.Kind, d.Name}]
+			if dep == nil {
+				fmt.Fprintf(h, "%s absent\n", d)
+				continue
+			}
+			fmt.Fprintf(h, "%s uid=%s arn=%s ready=%t\n", d, dep.GetUID(), dep.ACKStatus().ARN(), readinessOf(childFacts{Kind: d.Kind, Name: d.Name, Live: dep}).Ready)
+		}
+		return hex.EncodeToString(h.Sum(nil))[:16]
+	}
+}
+
+// blockedBy returns what a child that does not exist yet waits for among the
+// children it depends on, or "" when it can be created. A gate probe is
+// never held back: it names a child that never exists, on purpose.
+func blockedBy(s *scope, obj core.Object) string {
+	if _, probe := desired.IsProbe(obj); probe {
+		return ""
+	}
+	var waits []string
+	for _, d := range desired.DependenciesOf(obj) {
+		dep := s.observed[childKey{d.Kind, d.Name}]
+		switch {
+		case dep == nil:
+			waits = append(waits, d.Kind+" "+d.Name+" to be created")
+		case !dep.GetDeletionTimestamp().IsZero():
+			waits = append(waits, d.Kind+" "+d.Name+" to be deleted and created again")
+		case !readinessOf(childFacts{Kind: d.Kind, Name: d.Name, Live: dep}).Ready:
+			waits = append(waits, d.Kind+" "+d.Name+" to be synced")
+		}
+	}
+	return strings.Join(waits, " and ")
+}
+
+// isTerminal reports ACK.Terminal=True.
+func isTerminal(obj core.Object) bool {
+	return isTrue(obj.ACKStatus().Condition(ackv1alpha1.ConditionTypeTerminal))
+}
+
+// redrive puts the re-drive tag, valued token, into a child's tags.
+func redrive(obj core.Object, token string) {
+	v := reflect.ValueOf(obj).Elem().FieldByName("Spec").FieldByName("Tags")
+	if !v.IsValid() {
+		return
+	}
+	switch v.Kind() {
+	case reflect.Map:
+		if v.IsNil() {
+			v.Set(reflect.MakeMap(v.Type()))
+		}
+		v.SetMapIndex(reflect.ValueOf(tagRedrive), reflect.ValueOf(&token))
+	case reflect.Slice:
+		elem := v.Type().Elem().Elem()
+		for i := range v.Len() {
+			t := v.Index(i).Elem()
+			if k := t.FieldByName("Key"); k.IsValid() && !k.IsNil() && k.Elem().String() == tagRedrive {
+				t.FieldByName("Value").Set(reflect.ValueOf(&token))
+				return
+			}
+		}
+		tag := reflect.New(elem)
+		key := tagRedrive
+		tag.Elem().FieldByName("Key").Set(reflect.ValueOf(&key))
+		tag.Elem().FieldByName("Value").Set(reflect.ValueOf(&token))
+		v.Set(reflect.Append(v, tag))
+	}
+}
+
+// setAnnotation sets one annotation on a child.
+func setAnnotation(obj core.Object, key, value string) {
+	ann := obj.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[key] = value
+	obj.SetAnnotations(ann)
+}
+
 // childFactsOf lists the desired and the waiting children with what was
 // observed of them, in dependency order.
 func childFactsOf(s *scope) []childFacts {
@@ -107,6 +236,11 @@ func childFactsOf(s *scope) []childFacts {
 	}
 	for _, w := range s.desired.Waiting {
 		out = append(out, childFacts{Family: Family(w.Family), Kind: w.Kind, Name: w.Name, WaitsFor: w.WaitsFor, Live: s.observed[childKey{w.Kind, w.Name}]})
+	}
+	for i := range out {
+		if w, ok := s.blocked[childKey{out[i].Kind, out[i].Name}]; ok && out[i].WaitsFor == "" {
+			out[i].WaitsFor = w
+		}
 	}
 	return out
 }
@@ -132,7 +266,9 @@ const keptTaskDefinitions = 3
 // pruneChildren deletes children that are no longer desired (for example the
 // VPC endpoints after privateEndpoints is switched off), except the previous
 // task definitions kept for rollback and children that only wait to be
-// rendered again.
+// rendered again. Like a stack's deletion, it follows the dependencies: a
+// child goes only once no other child depends on it (the endpoints before
+// their security group), the rest on a later pass.
 func (r *DocuFlowStackReconciler) pruneChildren(ctx context.Context, s *scope) error {
 	want := map[childKey]bool{}
 	for _, obj := range s.desired.Objects {
@@ -144,8 +280,16 @@ func (r *DocuFlowStackReconciler) pruneChildren(ctx context.Context, s *scope) e
 	for _, k := range previousTaskDefinitions(s, want) {
 		want[k] = true
 	}
+	needed := map[childKey]bool{}
 	for key, obj := range s.observed {
-		if want[key] || !obj.GetDeletionTimestamp().IsZero() {
+		for _, d := range desired.DependenciesOf(obj) {
+			if k := (childKey{d.Kind, d.Name}); k != key {
+				needed[k] = true
+			}
+		}
+	}
+	for key, obj := range s.observed {
+		if want[key] || needed[key] || !obj.GetDeletionTimestamp().IsZero() {
 			continue
 		}
 		if err := r.Delete(ctx, obj); err != nil && !apierrors.IsNotFound(err) {

@@ -29,11 +29,13 @@ import (
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/ack"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
+	"github.com/docuflow/docuflow-operator/internal/apply"
 	"github.com/docuflow/docuflow-operator/internal/desired"
 )
 
-// FieldManager is the one field manager the operator writes with.
-const FieldManager = "docuflow-operator"
+// FieldManager is the one field manager the operator writes children's
+// renders with.
+const FieldManager = apply.FieldManager
 
 // waitingRequeue is how soon a stack whose children wait on each other is
 // looked at again. Children's status changes trigger reconciles through the
@@ -82,6 +84,9 @@ type scope struct {
 	deleting *deletingFacts
 	// finalized is set once the finalizer is removed: the stack is gone.
 	finalized bool
+	// blocked holds the children not created yet because a child they
+	// depend on is not synced, with what they wait for.
+	blocked map[childKey]string
 }
 
 // childKey identifies a child within the stack's namespace.
@@ -112,7 +117,7 @@ func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 
-	s := &scope{stack: stack}
+	s := &scope{stack: stack, blocked: map[childKey]string{}}
 	before := stack.Status.DeepCopy()
 	defer func() {
 		if err := r.writeStatus(ctx, s, before, retErr); err != nil {
@@ -289,14 +294,17 @@ func (r *DocuFlowStackReconciler) recordTransitions(stack *platformv1alpha1.Docu
 
 // CacheOptions are the manager cache settings the operator runs with. They
 // keep its memory to what it needs: managedFields are dropped from every
-// cached object, and ACK objects are cached only when they carry the
+// cached object but for the entries of other writers than the operator and
+// ACK on children, and ACK objects are cached only when they carry the
 // operator's managed-by label (a cluster may hold many ACK objects that are
 // not ours). Measured in docs/benchmarks.md.
 func CacheOptions() cache.Options {
 	byObject := map[client.Object]cache.ByObject{}
 	sel := labels.SelectorFromSet(labels.Set{desired.LabelManagedBy: desired.ManagedByValue})
 	for _, kind := range ack.Kinds() {
-		byObject[kind] = cache.ByObject{Label: sel}
+		// Children keep the managed-fields entries of writers other than the
+		// operator and ACK: how the operator finds a hand edit to put back.
+		byObject[kind] = cache.ByObject{Label: sel, Transform: apply.StripManagedFields}
 	}
 	return cache.Options{DefaultTransform: cache.TransformStripManagedFields(), ByObject: byObject}
 }
@@ -305,10 +313,11 @@ func CacheOptions() cache.Options {
 // kind of child it owns.
 func (r *DocuFlowStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
-		// Status writes (our own) do not trigger passes; spec changes and the
-		// start of a deletion do.
+		// Status writes (our own) do not trigger passes; spec changes, the
+		// start of a deletion and annotations (a re-drive request) do.
 		For(&platformv1alpha1.DocuFlowStack{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{},
+			predicate.AnnotationChangedPredicate{},
 			predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 				return !e.ObjectNew.GetDeletionTimestamp().IsZero()
 			}},

@@ -110,7 +110,7 @@ func values(m map[string]core.Object) []core.Object {
 	return out
 }
 
-func TestATerminalChildStallsTheStackUntilTheFaultClears(t *testing.T) {
+func TestATerminalChildStallsTheStackUntilTheFaultClearsAndItIsReDriven(t *testing.T) {
 	ns := newNamespace(t)
 	key := createStack(t, sampleStack(t, ns))
 	waitReady(t, key)
@@ -138,10 +138,36 @@ func TestATerminalChildStallsTheStackUntilTheFaultClears(t *testing.T) {
 		return nil
 	})
 
+	// The cause is fixed outside the stack. ACK does not retry a Terminal
+	// resource until its spec changes, so the stack stays Stalled...
 	sim.ClearFault("DBInstance", ns, db.Name)
-	stack := waitReady(t, key)
+	generation := db.Generation
+	time.Sleep(time.Second)
+	if stack := getStack(t, key); !meta.IsStatusConditionTrue(stack.Status.Conditions, platformv1alpha1.ConditionStalled) {
+		t.Fatal("the stack recovered without a re-drive: the simulated ACK retried a Terminal resource")
+	}
+	// ...until the user asks for a re-drive: the operator changes the
+	// Terminal child's spec (its re-drive tag) and ACK tries again.
+	stack := getStack(t, key)
+	patch := client.MergeFrom(stack.DeepCopy())
+	stack.Annotations = map[string]string{AnnotationRedrive: "after-fixing-the-instance-class"}
+	if err := k8s.Patch(context.Background(), stack, patch); err != nil {
+		t.Fatal(err)
+	}
+	stack = waitReady(t, key)
 	if meta.IsStatusConditionTrue(stack.Status.Conditions, platformv1alpha1.ConditionStalled) {
-		t.Error("still Stalled after the fault cleared")
+		t.Error("still Stalled after the fault cleared and the re-drive")
+	}
+	db = only[*rdsv1alpha1.DBInstance](t, key)
+	if db.Generation == generation {
+		t.Error("the database was not re-driven: its generation did not change")
+	}
+	var tagged bool
+	for _, tag := range db.Spec.Tags {
+		tagged = tagged || (tag.Key != nil && *tag.Key == tagRedrive)
+	}
+	if !tagged {
+		t.Errorf("the re-driven database carries no %s tag: %v", tagRedrive, db.Spec.Tags)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
 	elbv2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/elbv2/v1alpha1"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/apply"
 	"github.com/docuflow/docuflow-operator/internal/desired"
 )
 
@@ -35,29 +35,11 @@ const annotationPrepared = "platform.docuflow.io/prepared-for-deletion"
 // children also trigger passes through the watches.
 const deletionPoll = 2 * time.Second
 
-// deletionWave is one step of the teardown: every child of these kinds must be
-// gone before the next wave starts, because AWS refuses to delete what is
-// still in use.
-type deletionWave struct {
-	Name  string
-	Kinds []string
-}
-
-// deletionWaves is the reverse dependency order of a stack's children.
-var deletionWaves = []deletionWave{
-	{"autoscaling and alarms", []string{"ScalingPolicy", "ScalableTarget", "MetricAlarm"}},
-	{"ECS service", []string{"Service"}},
-	{"load balancer", []string{"Listener", "TargetGroup", "LoadBalancer"}},
-	{"task definitions, cluster, roles and log groups", []string{"TaskDefinition", "Cluster", "Role", "LogGroup"}},
-	{"database", []string{"DBInstance"}},
-	{"database subnet and parameter groups", []string{"DBSubnetGroup", "DBParameterGroup"}},
-	{"endpoints, flow logs and NAT gateways", []string{"VPCEndpoint", "FlowLog", "NATGateway"}},
-	{"Elastic IPs, route tables and internet gateway", []string{"ElasticIPAddress", "RouteTable", "InternetGateway"}},
-	{"subnets and security groups", []string{"Subnet", "SecurityGroup"}},
-	{"VPC", []string{"VPC"}},
-}
-
-// reconcileDelete tears the stack's children down one wave at a time. With
+// reconcileDelete tears the stack's children down in the order of their
+// dependencies (desired.DeletionLayers): a child goes only once nothing that
+// depends on it is left, because AWS refuses to delete what is still in use
+// (a route table with subnets associated, a security group with a load
+// balancer in it, a target group a listener forwards to). With
 // deletionPolicy Retain the database and what it needs to keep running are
 // released (annotated retain, so ACK leaves them in AWS) rather than deleted.
 func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope) (ctrl.Result, error) {
@@ -77,20 +59,11 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 			retained[childKey{k.Kind, k.Name}] = true
 		}
 	}
-
-	for i, wave := range deletionWaves {
-		var present []core.Object
-		for key, obj := range s.observed {
-			if slices.Contains(wave.Kinds, key.Kind) {
-				present = append(present, obj)
-			}
-		}
-		if len(present) == 0 {
-			continue
-		}
-		sort.Slice(present, func(a, b int) bool { return childName(present[a]) < childName(present[b]) })
+	layers := desired.DeletionLayers(s.observedList())
+	if len(layers) > 0 {
+		layer := layers[0]
 		var waiting []string
-		for _, obj := range present {
+		for _, obj := range layer {
 			key := childKey{kindOf(obj), obj.GetName()}
 			note, err := r.deleteChild(ctx, s, obj, retained[key], settings.DeletionPolicy)
 			if err != nil {
@@ -98,11 +71,14 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 			}
 			waiting = append(waiting, note)
 		}
-		ctrl.LoggerFrom(ctx).V(1).Info("Deletion wave under way", "wave", wave.Name, "waiting", waiting)
-		s.deleting = &deletingFacts{Wave: i + 1, Waves: len(deletionWaves), Name: wave.Name, Waiting: waiting, Since: r.waveStart(stack, i, present)}
+		left := 0
+		for _, l := range layers {
+			left += len(l)
+		}
+		ctrl.LoggerFrom(ctx).V(1).Info("Deletion wave under way", "waiting", waiting, "left", left)
+		s.deleting = &deletingFacts{Waves: len(layers), Left: left, Waiting: waiting, Since: r.waveStart(stack, layer)}
 		return ctrl.Result{RequeueAfter: deletionPoll}, nil
 	}
-
 	// Every child is gone (or released): say what stays in AWS, then let go.
 	ctrl.LoggerFrom(ctx).Info("Every child of the stack is gone; removing the finalizer", "observed", len(s.observed))
 	if len(stack.Status.Retained) > 0 && r.Recorder != nil {
@@ -146,27 +122,32 @@ func (r *DocuFlowStackReconciler) deleteChild(ctx context.Context, s *scope, obj
 	return who + " (deletion requested)", nil
 }
 
-// prepareForDeletion switches off what would make AWS refuse the deletion
-// (deletion protection on the database and the load balancer) and, for the
-// database, sets the final-snapshot annotations the deletion policy asks for.
-// It reports ready once ACK reports the change synced.
+// prepareForDeletion switches off what would make ACK or AWS refuse the
+// deletion: ACK's read-only hold (a read-only resource is left in AWS when
+// its object is deleted) and deletion protection on the database and the
+// load balancer; for the database it also sets the final-snapshot
+// annotations the deletion policy asks for. It reports ready once nothing
+// is left to switch off and ACK reports a spec change synced.
 func (r *DocuFlowStackReconciler) prepareForDeletion(ctx context.Context, obj core.Object, policy platformv1alpha1.DeletionPolicy) (bool, string, error) {
-	var patch map[string]any
+	ann := map[string]any{}
+	var spec map[string]any
+	var notes []string
+	if _, probe := desired.IsProbe(obj); !probe && strings.EqualFold(obj.GetAnnotations()[desired.AnnotationReadOnly], "true") {
+		ann[desired.AnnotationReadOnly] = "false"
+		notes = append(notes, "lifting ACK's read-only hold")
+	}
 	switch o := obj.(type) {
 	case *rdsv1alpha1.DBInstance:
-		ann := map[string]any{}
 		if policy == platformv1alpha1.DeletionPolicyDelete {
-			ann[desired.AnnotationSkipFinalSnapshot] = "true"
-			ann[desired.AnnotationDeleteAutomatedBackups] = "true"
-		}
-		needs := o.Spec.DeletionProtection != nil && *o.Spec.DeletionProtection
-		for k, v := range ann {
-			if o.GetAnnotations()[k] != v {
-				needs = true
+			for k, v := range map[string]string{desired.AnnotationSkipFinalSnapshot: "true", desired.AnnotationDeleteAutomatedBackups: "true"} {
+				if o.GetAnnotations()[k] != v {
+					ann[k] = v
+				}
 			}
 		}
-		if needs {
-			patch = map[string]any{"metadata": map[string]any{"annotations": ann}, "spec": map[string]any{"deletionProtection": false}}
+		if o.Spec.DeletionProtection != nil && *o.Spec.DeletionProtection {
+			spec = map[string]any{"deletionProtection": false}
+			notes = append(notes, "switching off deletion protection")
 		}
 	case *elbv2v1alpha1.LoadBalancer:
 		for _, a := range o.Spec.Attributes {
@@ -179,26 +160,25 @@ func (r *DocuFlowStackReconciler) prepareForDeletion(ctx context.Context, obj co
 					}
 					attrs = append(attrs, map[string]any{"key": *b.Key, "value": v})
 				}
-				patch = map[string]any{"spec": map[string]any{"attributes": attrs}}
+				spec = map[string]any{"attributes": attrs}
+				notes = append(notes, "switching off deletion protection")
 			}
 		}
 	}
-	if patch != nil {
-		md, _ := patch["metadata"].(map[string]any)
-		if md == nil {
-			md = map[string]any{}
-			patch["metadata"] = md
+	if len(ann) > 0 || spec != nil {
+		patch := map[string]any{"metadata": map[string]any{"annotations": ann}}
+		if spec != nil {
+			// ACK has no observed generation: the grace below starts here.
+			ann[annotationPrepared] = time.Now().UTC().Format(time.RFC3339)
+			patch["spec"] = spec
 		}
-		ann, _ := md["annotations"].(map[string]any)
-		if ann == nil {
-			ann = map[string]any{}
-			md["annotations"] = ann
-		}
-		ann[annotationPrepared] = time.Now().UTC().Format(time.RFC3339)
 		if err := r.applyPatch(ctx, obj, patch); err != nil {
 			return false, "", err
 		}
-		return false, "switching off deletion protection", nil
+		if len(notes) == 0 {
+			notes = append(notes, "setting the final snapshot annotations")
+		}
+		return false, strings.Join(notes, " and "), nil
 	}
 	if at, ok := obj.GetAnnotations()[annotationPrepared]; ok {
 		// ACK has no observed generation: wait for it to report the change
@@ -238,7 +218,7 @@ func (r *DocuFlowStackReconciler) applyPatch(ctx context.Context, obj core.Objec
 	}
 	u.SetName(obj.GetName())
 	u.SetNamespace(obj.GetNamespace())
-	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldManager+"-deletion"), client.ForceOwnership); err != nil {
+	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(apply.DeletionFieldManager), client.ForceOwnership); err != nil {
 		return fmt.Errorf("preparing %s for deletion: %w", childName(obj), err)
 	}
 	return nil
@@ -246,27 +226,37 @@ func (r *DocuFlowStackReconciler) applyPatch(ctx context.Context, obj core.Objec
 
 // deletingFacts is what a deletion pass reports.
 type deletingFacts struct {
-	Wave, Waves int
-	Name        string
-	Waiting     []string
-	Since       time.Time
+	// Waves is how many waves are left, this one included.
+	Waves int
+	// Left is how many children are left.
+	Left int
+	// Waiting says what each child of this wave waits for.
+	Waiting []string
+	// Since is when this wave started.
+	Since time.Time
 }
 
 // markDeleting sets the Deleting condition from the pass's facts.
 func markDeleting(status *platformv1alpha1.DocuFlowStackStatus, generation int64, d *deletingFacts) {
-	msg := fmt.Sprintf("Deleting wave %d of %d (%s) since %s: waiting for %s.", d.Wave, d.Waves, d.Name, d.Since.UTC().Format(time.RFC3339), strings.Join(d.Waiting, ", "))
+	msg := fmt.Sprintf("Deleting: %d children left in %d waves; this wave since %s: waiting for %s.", d.Left, d.Waves, d.Since.UTC().Format(time.RFC3339), strings.Join(d.Waiting, ", "))
 	meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: platformv1alpha1.ConditionDeleting, Status: metav1.ConditionTrue, Reason: platformv1alpha1.ReasonDeletingWave, Message: msg, ObservedGeneration: generation})
 	meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: platformv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: platformv1alpha1.ReasonDeletingWave, Message: msg, ObservedGeneration: generation})
 	meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: platformv1alpha1.ConditionReconciling, Status: metav1.ConditionTrue, Reason: platformv1alpha1.ReasonDeletingWave, Message: msg, ObservedGeneration: generation})
 }
 
 // waveStart is when this process first saw the wave under way, or, after a
-// restart, when its first child's deletion began.
-func (r *DocuFlowStackReconciler) waveStart(stack *platformv1alpha1.DocuFlowStack, wave int, objs []core.Object) time.Time {
+// restart, when its first child's deletion began. A wave is the set of
+// children it deletes.
+func (r *DocuFlowStackReconciler) waveStart(stack *platformv1alpha1.DocuFlowStack, objs []core.Object) time.Time {
 	type since struct {
-		wave int
+		wave string
 		at   time.Time
 	}
+	names := make([]string, 0, len(objs))
+	for _, o := range objs {
+		names = append(names, childName(o))
+	}
+	wave := strings.Join(names, ",")
 	if v, ok := r.waveSince.Load(stack.UID); ok && v.(since).wave == wave {
 		return v.(since).at
 	}

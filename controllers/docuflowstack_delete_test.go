@@ -16,36 +16,11 @@ import (
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/ack"
+	"github.com/docuflow/docuflow-operator/internal/ack/core"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/desired"
 	"github.com/docuflow/docuflow-operator/internal/envtestutil"
 )
-
-// waveOf returns the index of the deletion wave a kind belongs to.
-func waveOf(t *testing.T, kind string) int {
-	t.Helper()
-	for i, w := range deletionWaves {
-		if slices.Contains(w.Kinds, kind) {
-			return i
-		}
-	}
-	t.Fatalf("kind %s is in no deletion wave", kind)
-	return -1
-}
-
-func TestEveryKindIsInExactlyOneDeletionWave(t *testing.T) {
-	seen := map[string]int{}
-	for _, w := range deletionWaves {
-		for _, k := range w.Kinds {
-			seen[k]++
-		}
-	}
-	for _, obj := range ack.Kinds() {
-		if n := seen[kindOf(obj)]; n != 1 {
-			t.Errorf("%s is in %d deletion waves, want 1", kindOf(obj), n)
-		}
-	}
-}
 
 // deletionOrder deletes the stack and watches its children go, returning the
 // children in the order their deletion was first seen, until the stack itself
@@ -56,12 +31,12 @@ func deletionOrder(t *testing.T, key client.ObjectKey, onPoll func()) []string {
 	if !slices.Contains(stack.Finalizers, Finalizer) {
 		t.Fatalf("the stack has no finalizer: %v", stack.Finalizers)
 	}
+	before := children(t, key)
 	if err := k8s.Delete(context.Background(), stack); err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
 	var order []string
-	before := children(t, key)
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		now := children(t, key)
@@ -112,10 +87,25 @@ func slowDeletions(t *testing.T) {
 	})
 }
 
-func TestDeletionGoesWaveByWaveAndRetainsTheDatabase(t *testing.T) {
+// assertNothingRefused fails for every child of the stack whose deletion the
+// simulated AWS refused because another resource still used it: the
+// operator must never ask for one. The simulated AWS decides what is in use
+// from the references and literal IDs in the children's specs, not from the
+// operator's dependency graph.
+func assertNothingRefused(t *testing.T, ns string, kids map[string]core.Object) {
+	t.Helper()
+	for name, o := range kids {
+		if n := sim.AWS(kindOf(o), ns, o.GetName()).DeleteRefusals; n > 0 {
+			t.Errorf("AWS refused to delete %s %d times: it was still in use", name, n)
+		}
+	}
+}
+
+func TestDeletionNeverAsksAWSToDeleteWhatIsStillInUseAndRetainsTheDatabase(t *testing.T) {
 	ns := newNamespace(t)
 	key := createStack(t, sampleStack(t, ns))
 	stack := waitReady(t, key)
+	kids := children(t, key)
 	slowDeletions(t)
 	log := watchDeletions(ns)
 
@@ -125,8 +115,8 @@ func TestDeletionGoesWaveByWaveAndRetainsTheDatabase(t *testing.T) {
 		if err := k8s.Get(context.Background(), key, s); err == nil {
 			if c := meta.FindStatusCondition(s.Status.Conditions, platformv1alpha1.ConditionDeleting); c != nil && c.Status == "True" {
 				sawDeleting = true
-				if !strings.Contains(c.Message, "Deleting wave") || !strings.Contains(c.Message, "waiting for") {
-					t.Errorf("Deleting message %q does not name the wave and what it waits on", c.Message)
+				if !strings.Contains(c.Message, "children left in") || !strings.Contains(c.Message, "waiting for") {
+					t.Errorf("Deleting message %q does not say what is left and what it waits on", c.Message)
 				}
 				// kstatus reports any object with a deletion timestamp as Terminating.
 				assertKStatus(t, s, status.TerminatingStatus)
@@ -136,25 +126,29 @@ func TestDeletionGoesWaveByWaveAndRetainsTheDatabase(t *testing.T) {
 	if !sawDeleting {
 		t.Error("never saw Deleting=True")
 	}
-	if len(order) == 0 {
-		t.Fatal("no child was seen going")
-	}
-	// The operator's own delete calls, in the order it made them.
-	log.mu.Lock()
-	defer log.mu.Unlock()
-	last := -1
-	for _, name := range log.order {
-		w := waveOf(t, strings.SplitN(name, "/", 2)[0])
-		if w < last {
-			t.Fatalf("%s (wave %d) was deleted after wave %d had started: %v", name, w, last, log.order)
+	for name := range kids {
+		if !slices.Contains(order, name) {
+			t.Errorf("%s was never seen going", name)
 		}
-		last = w
 	}
-	if last != len(deletionWaves)-1 {
-		t.Errorf("the deletions stopped at wave %d of %d: %v", last+1, len(deletionWaves), log.order)
+	assertNothingRefused(t, ns, kids)
+	// Subnets go before the route tables they are associated with: AWS
+	// refuses the route table otherwise, for ever.
+	log.mu.Lock()
+	at := map[string]int{}
+	for i, n := range log.order {
+		at[n] = i
 	}
-	for _, v := range log.violations {
-		t.Errorf("a wave started before the one before it was gone: %s", v)
+	log.mu.Unlock()
+	for name, o := range kids {
+		if kindOf(o) != "Subnet" {
+			continue
+		}
+		for _, d := range desired.DependenciesOf(o) {
+			if d.Kind == "RouteTable" && at[name] > at[d.String()] {
+				t.Errorf("%s was deleted after its route table %s", name, d)
+			}
+		}
 	}
 
 	retained := map[string]bool{}
@@ -170,6 +164,11 @@ func TestDeletionGoesWaveByWaveAndRetainsTheDatabase(t *testing.T) {
 		if strings.HasPrefix(d, "DBInstance "+ns+"/") || strings.HasPrefix(d, "VPC "+ns+"/") {
 			t.Errorf("%s was deleted from AWS under deletionPolicy Retain", d)
 		}
+	}
+	// The ECS service was held read-only; it must still be deleted in AWS,
+	// not left there unmanaged.
+	if !slices.Contains(sim.Deleted(), "Service "+ns+"/"+stack.Name+"-api") {
+		t.Errorf("the ECS service was not deleted from AWS: %v", sim.Deleted())
 	}
 	assertRetainedEvent(t, ns, stack.Name)
 }

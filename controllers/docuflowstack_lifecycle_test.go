@@ -173,7 +173,7 @@ func TestKStatusReadsEveryState(t *testing.T) {
 		{"a deleting stack is terminating", func(s *platformv1alpha1.DocuFlowStack) {
 			now := metav1.Now()
 			s.DeletionTimestamp = &now
-			markDeleting(&s.Status, 2, &deletingFacts{Wave: 5, Waves: 10, Name: "database", Waiting: []string{"DBInstance p-db"}, Since: now.Time})
+			markDeleting(&s.Status, 2, &deletingFacts{Waves: 6, Left: 20, Waiting: []string{"DBInstance p-db"}, Since: now.Time})
 		}, status.TerminatingStatus},
 	}
 	for _, tt := range tests {

@@ -11,6 +11,7 @@ import (
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
@@ -80,7 +81,8 @@ type childState struct {
 }
 
 // readinessOf is the chain of checks whose first failure becomes the child's
-// reason: missing, Terminal, Recoverable, unresolved references, not synced.
+// reason: missing, a gate probe's answer, Terminal, Recoverable, unresolved
+// references, not synced.
 func readinessOf(c childFacts) childState {
 	who := fmt.Sprintf("%s %s", c.Kind, c.Name)
 	if c.Live == nil {
@@ -88,6 +90,9 @@ func readinessOf(c childFacts) childState {
 			return childState{Reason: platformv1alpha1.ReasonWaitingForDependency, Message: fmt.Sprintf("%s waits for %s.", who, c.WaitsFor)}
 		}
 		return childState{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf("%s is being created.", who)}
+	}
+	if controller, probe := desired.IsProbe(c.Live); probe {
+		return probeReadiness(who, controller, desired.ProbeResult(c.Live))
 	}
 	st := c.Live.ACKStatus()
 	if cond := st.Condition(ackv1alpha1.ConditionTypeTerminal); isTrue(cond) {
@@ -103,18 +108,52 @@ func readinessOf(c childFacts) childState {
 	if isTrue(ready) {
 		return childState{Ready: true, Reason: platformv1alpha1.ReasonReady}
 	}
-	if cond := st.Condition(ackv1alpha1.ConditionTypeReferencesResolved); cond != nil && cond.Status == corev1.ConditionFalse {
+	// The runtime marks an unresolved reference Unknown (False only for a
+	// Terminal target or a refused cross-namespace reference), with a
+	// generic message and the cause in the reason.
+	if cond := st.Condition(ackv1alpha1.ConditionTypeReferencesResolved); cond != nil && cond.Status != corev1.ConditionTrue {
 		return childState{Reason: platformv1alpha1.ReasonWaitingForDependency, Message: fmt.Sprintf("%s: %s", who, text(cond, "waiting for its references"))}
 	}
 	synced := st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
 	return childState{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf("%s: %s", who, text(synced, "ACK has not synced it yet"))}
 }
 
+// probeReadiness is the readiness of a gate probe: ready when the controller
+// runs with the gate, stalled (it needs a person) when it runs without.
+func probeReadiness(who, controller string, g desired.Gate) childState {
+	switch g {
+	case desired.GateOn:
+		return childState{Ready: true, Reason: platformv1alpha1.ReasonReady}
+	case desired.GateOff:
+		return childState{Terminal: true, Reason: platformv1alpha1.ReasonACKFeatureGateMissing, Message: fmt.Sprintf(
+			"%s: the %s ACK controller runs without the IgnoreFieldDrift feature gate; restart it with --feature-gates IgnoreFieldDrift=true (until then the children that need it are held)", who, controller)}
+	}
+	return childState{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf("%s: waiting for the %s ACK controller to answer the IgnoreFieldDrift gate probe", who, controller)}
+}
+
+// genericMessages are the runtime's condition messages that say nothing of
+// the cause; the cause is in the condition's reason.
+var genericMessages = []string{
+	"Reference resolution failed",
+	"Resource not synced",
+	"Unable to determine if desired resource state matches latest observed state",
+	"Late initialization did not complete, requeuing with delay of 5 seconds",
+}
+
 func isTrue(c *ackv1alpha1.Condition) bool { return c != nil && c.Status == corev1.ConditionTrue }
 
+// text is a condition's message, or its reason when the message is one of
+// the runtime's generic ones, or fallback.
 func text(c *ackv1alpha1.Condition, fallback string) string {
-	if c != nil && c.Message != nil && *c.Message != "" {
-		return *c.Message
+	if c == nil {
+		return fallback
+	}
+	msg, reason := ptr.Deref(c.Message, ""), ptr.Deref(c.Reason, "")
+	if reason != "" && (msg == "" || slices.Contains(genericMessages, msg)) {
+		return reason
+	}
+	if msg != "" {
+		return msg
 	}
 	return fallback
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -202,12 +201,11 @@ func namespaceWrites(ns string) int64 {
 }
 
 // deletionLog records, for namespaces a test asks for, every child the
-// operator deletes, in order, and whether a child of an earlier wave still
-// existed in the API server at that moment.
+// operator deletes, in order, with the child as the API server had it at that
+// moment.
 type deletionLog struct {
-	mu         sync.Mutex
-	order      []string
-	violations []string
+	mu    sync.Mutex
+	order []string
 	// atDelete holds each deleted child as the API server had it at the
 	// moment the operator asked for its deletion.
 	atDelete map[string]core.Object
@@ -229,38 +227,13 @@ func recordDeletion(ctx context.Context, obj client.Object) {
 	}
 	l := v.(*deletionLog)
 	kind := kindOf(obj.(core.Object))
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if live, ok := obj.DeepCopyObject().(core.Object); ok && k8s.Get(ctx, client.ObjectKeyFromObject(obj), live) == nil {
-		l.mu.Lock()
 		if l.atDelete == nil {
 			l.atDelete = map[string]core.Object{}
 		}
 		l.atDelete[kind+"/"+obj.GetName()] = live
-		l.mu.Unlock()
 	}
-	var wave int
-	for i, w := range deletionWaves {
-		if slices.Contains(w.Kinds, kind) {
-			wave = i
-		}
-	}
-	var early []string
-	for _, w := range deletionWaves[:wave] {
-		for _, proto := range ack.Kinds() {
-			if !slices.Contains(w.Kinds, kindOf(proto)) {
-				continue
-			}
-			list, _ := ack.NewList(proto)
-			if err := k8s.List(ctx, list, client.InNamespace(obj.GetNamespace())); err == nil {
-				for _, o := range ack.Items(list) {
-					early = append(early, kindOf(proto)+"/"+o.GetName())
-				}
-			}
-		}
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.order = append(l.order, kind+"/"+obj.GetName())
-	if len(early) > 0 {
-		l.violations = append(l.violations, fmt.Sprintf("%s/%s deleted while %v still existed", kind, obj.GetName(), early))
-	}
 }

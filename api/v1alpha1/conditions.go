@@ -66,4 +66,8 @@ const (
 	ReasonCircuitBreaker = "CircuitBreaker"
 	// ReasonRolloutHealthy says the last rollout was not rolled back.
 	ReasonRolloutHealthy = "RolloutHealthy"
+	// ReasonACKFeatureGateMissing says an ACK controller runs without a
+	// feature gate the stack needs (IgnoreFieldDrift on elbv2 or rds), as
+	// the operator's gate probe found.
+	ReasonACKFeatureGateMissing = "ACKFeatureGateMissing"
 )

@@ -29,6 +29,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	"github.com/docuflow/docuflow-operator/controllers"
 	"github.com/docuflow/docuflow-operator/internal/ack"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
 	"github.com/docuflow/docuflow-operator/internal/acksim"
@@ -413,8 +414,23 @@ func (d *demo) faultOnTheDatabase(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.say("Clearing the fault; the stack recovers on its own.")
+	// Like real ACK, the simulated one does not retry a Terminal resource
+	// until its spec changes; the stack's re-drive annotation asks the
+	// operator to change it (a tag) once the cause is fixed.
+	d.say("Fixing the cause and asking for a re-drive: kubectl annotate docuflowstack " + d.key.Name + " " + controllers.AnnotationRedrive + "=1")
 	d.sim.ClearFault("DBInstance", d.key.Namespace, db)
+	s, err := d.stack(ctx)
+	if err != nil || s == nil {
+		return fmt.Errorf("reading the stack for a re-drive: %v", err)
+	}
+	patch := client.MergeFrom(s.DeepCopy())
+	if s.Annotations == nil {
+		s.Annotations = map[string]string{}
+	}
+	s.Annotations[controllers.AnnotationRedrive] = "1"
+	if err := d.c.Patch(ctx, s, patch); err != nil {
+		return fmt.Errorf("asking for a re-drive: %w", err)
+	}
 	return d.poll(ctx, "the stack recovering", func() ([]string, bool, error) {
 		s, err := d.stack(ctx)
 		if err != nil || s == nil {
@@ -478,7 +494,8 @@ func childID(o core.Object) string {
 }
 
 // deleteWithRetain deletes the stack under deletionPolicy Retain and shows the
-// waves and what stays in AWS.
+// teardown, in waves that follow the children's dependencies, and what stays
+// in AWS.
 func (d *demo) deleteWithRetain(ctx context.Context) error {
 	d.say("")
 	d.say("== Safety 3: deleting the stack with deletionPolicy Retain ==")
@@ -499,8 +516,8 @@ func (d *demo) deleteWithRetain(ctx context.Context) error {
 		}
 		if c := meta.FindStatusCondition(s.Status.Conditions, platformv1alpha1.ConditionDeleting); c != nil {
 			msg := c.Message
-			if i := strings.Index(msg, ": waiting for"); i > 0 {
-				msg = msg[:i]
+			if i := strings.Index(msg, "; this wave"); i > 0 {
+				msg = msg[:i] + "."
 			}
 			return []string{msg}, false, nil
 		}
@@ -523,7 +540,7 @@ func (d *demo) deleteWithRetain(ctx context.Context) error {
 			}
 		}
 	}
-	d.say("Everything else was deleted, wave by wave.")
+	d.say("Everything else was deleted, each child only once nothing that depends on it was left.")
 	return nil
 }
 

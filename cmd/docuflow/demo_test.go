@@ -27,7 +27,7 @@ func TestTheDemoRunsToTheEnd(t *testing.T) {
 		"Stalled=True: DBInstance docuflow-prod-db: InvalidParameterCombination",
 		"Ready=True again",
 		"Children whose spec changed: ScalableTarget docuflow-prod-api (of ",
-		"Deleting wave 5 of 10 (database)",
+		"children left in ",
 		"Retained in (simulated) AWS, not deleted (from the stack's last event):",
 		"  DBInstance docuflow-prod-db\n",
 		"  VPC docuflow-prod-vpc\n",

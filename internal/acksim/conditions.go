@@ -23,8 +23,9 @@ const (
 	unknownSyncedMessage = "Unable to determine if desired resource state matches latest observed state"
 	// terminalReason is the Synced reason the ACK runtime uses for ackerr.Terminal.
 	terminalReason = "resource is in terminal condition"
-	// referencesReason is the reason of an unresolved ACK.ReferencesResolved.
-	referencesReason = "Reference resolution failed"
+	// referencesMessage is the message of an unresolved
+	// ACK.ReferencesResolved; the runtime puts the cause in the reason.
+	referencesMessage = "Reference resolution failed"
 	// provisioningReason explains Synced=False during a simulated delay.
 	provisioningReason = "simulated AWS resource is still being provisioned"
 	// neverSyncReason explains Synced=False under SetNeverSync.
@@ -76,17 +77,34 @@ func isTrue(st *core.ResourceStatus, t ackv1alpha1.ConditionType) bool {
 }
 
 // markReferences sets or removes ACK.ReferencesResolved: present only while
-// the resource uses references, False with the runtime's error text while one
-// does not resolve.
+// the resource uses references. An unresolved reference is the runtime's:
+// status Unknown, the cause in the reason, a generic message; and Sync
+// returns before anything else, so it is the only condition left.
 func markReferences(st *core.ResourceStatus, hasRefs bool, failure string, now metav1.Time) {
 	switch {
 	case !hasRefs:
 		removeCondition(st, ackv1alpha1.ConditionTypeReferencesResolved)
 	case failure != "":
-		setCondition(st, ackv1alpha1.ConditionTypeReferencesResolved, corev1.ConditionFalse, referencesReason, failure, now)
+		setCondition(st, ackv1alpha1.ConditionTypeReferencesResolved, corev1.ConditionUnknown, failure, referencesMessage, now)
 	default:
 		setCondition(st, ackv1alpha1.ConditionTypeReferencesResolved, corev1.ConditionTrue, "", "", now)
 	}
+}
+
+// markUnknown records a pass that ended on an error other than a terminal
+// one: after an unresolved reference only ACK.ReferencesResolved is left
+// (the runtime resets the conditions and returns before setting others);
+// otherwise ACK.ResourceSynced is Unknown with the error as its reason.
+func markUnknown(st *core.ResourceStatus, reason string, now metav1.Time) {
+	if c := st.Condition(ackv1alpha1.ConditionTypeReferencesResolved); c != nil && c.Status == corev1.ConditionUnknown {
+		for _, t := range []ackv1alpha1.ConditionType{ackv1alpha1.ConditionTypeResourceSynced, ackv1alpha1.ConditionTypeReady, ackv1alpha1.ConditionTypeTerminal, ackv1alpha1.ConditionTypeRecoverable} {
+			removeCondition(st, t)
+		}
+		return
+	}
+	clearErrors(st)
+	setCondition(st, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionUnknown, reason, unknownSyncedMessage, now)
+	setCondition(st, ackv1alpha1.ConditionTypeReady, corev1.ConditionFalse, reason, unknownSyncedMessage, now)
 }
 
 // markSynced records a finished simulated sync.
@@ -94,6 +112,16 @@ func markSynced(st *core.ResourceStatus, now metav1.Time) {
 	clearErrors(st)
 	setCondition(st, ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionTrue, "", SyncedMessage, now)
 	setCondition(st, ackv1alpha1.ConditionTypeReady, corev1.ConditionTrue, "", SyncedMessage, now)
+}
+
+// touchSynced moves ACK.ResourceSynced's lastTransitionTime to now. The real
+// runtime sets the condition afresh at every reconcile; the simulator does it
+// only for a reconcile that called AWS for a new generation, so that its own
+// status writes do not wake it up again.
+func touchSynced(st *core.ResourceStatus, now metav1.Time) {
+	if c := st.Condition(ackv1alpha1.ConditionTypeResourceSynced); c != nil {
+		c.LastTransitionTime = &now
+	}
 }
 
 // markNotSynced records a pass that has to wait: Ready mirrors Synced, as the

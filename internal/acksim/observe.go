@@ -33,6 +33,9 @@ type observation struct {
 	// revision is the TaskDefinition revision.
 	revision int64
 	created  metav1.Time
+	// aws is what the simulated AWS holds for the object beyond its spec:
+	// a service's task count and task definition as they are now.
+	aws objState
 }
 
 // id returns an EC2-style ID for the object.
@@ -261,11 +264,17 @@ func observeService(x *ecsv1alpha1.Service, o observation) string {
 		clusterARN = o.arn("ecs", "cluster/"+clusterName)
 	}
 	desired := ptrValue(x.Spec.DesiredCount)
+	if o.aws.exists {
+		desired = o.aws.desiredCount
+	}
 	running, pending, rollout := desired, int64(0), "COMPLETED"
 	if !o.ready {
 		running, pending, rollout = 0, desired, "IN_PROGRESS"
 	}
 	taskDefinition := o.pick(x.Spec.TaskDefinition, "spec.taskDefinitionRef")
+	if o.aws.taskDefinition != "" {
+		taskDefinition = o.aws.taskDefinition
+	}
 	// A new task definition is a new deployment, so the ID follows it.
 	deploymentID := "ecs-svc/" + fromAlphabet(digitChars, 19, "deployment", o.namespace, o.name, taskDefinition)
 	deployment := &ecsv1alpha1.Deployment{
@@ -287,6 +296,21 @@ func observeService(x *ecsv1alpha1.Service, o observation) string {
 	x.Status.RunningCount = ptr.To(running)
 	x.Status.PendingCount = ptr.To(pending)
 	x.Status.Deployments = []*ecsv1alpha1.Deployment{deployment}
+	if failed := o.aws.rolledBackFrom; failed != "" {
+		// The circuit breaker stopped the deployment of failed and made
+		// the previous task definition the primary one again.
+		x.Status.Deployments = append(x.Status.Deployments, &ecsv1alpha1.Deployment{
+			ID:                 ptr.To("ecs-svc/" + fromAlphabet(digitChars, 19, "deployment", o.namespace, o.name, failed)),
+			Status:             ptr.To("ACTIVE"),
+			TaskDefinition:     ptr.To(failed),
+			RolloutState:       ptr.To("FAILED"),
+			RolloutStateReason: ptr.To("ECS deployment circuit breaker: tasks failed to start."),
+			DesiredCount:       ptr.To(int64(0)),
+			RunningCount:       ptr.To(int64(0)),
+			PendingCount:       ptr.To(int64(0)),
+			FailedTasks:        ptr.To(int64(3)),
+		})
+	}
 	x.Status.ClusterARN = &clusterARN
 	return o.arn("ecs", fmt.Sprintf("service/%s/%s", clusterName, name))
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -22,8 +24,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
+	"github.com/docuflow/docuflow-operator/internal/ack"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
 	ecsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ecs/v1alpha1"
+	elbv2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/elbv2/v1alpha1"
+	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/ack/refs"
 )
 
 // reconciler plays one ACK controller for one kind.
@@ -61,7 +67,7 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !controllerutil.ContainsFinalizer(obj, r.finalizer) {
 		before := obj.DeepCopyObject().(core.Object)
 		controllerutil.AddFinalizer(obj, r.finalizer)
-		if err := r.client.Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+		if err := r.client.Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}), client.FieldOwner(FieldManager)); err != nil {
 			return ctrl.Result{}, fmt.Errorf("adding finalizer %s to %s: %w", r.finalizer, key, err)
 		}
 	}
@@ -74,48 +80,12 @@ func (r *reconciler) reconcileNormal(ctx context.Context, key objKey, obj core.O
 	st := obj.ACKStatus()
 	wasSynced := isTrue(st, ackv1alpha1.ConditionTypeResourceSynced)
 	now := metav1.Now()
-
-	res, err := r.resolve(ctx, key, obj)
+	result, err := r.sync(ctx, key, obj, now)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	var result ctrl.Result
-	f, faulted := r.sim.faultFor(key)
-	switch {
-	case res.failure != "" && !res.soft:
-		markReferences(st, res.hasRefs, res.failure, now)
-		markNotSynced(st, res.failure, now)
-		result.RequeueAfter = r.sim.opts.ReferenceRequeueInterval
-	case faulted && f.kind == faultTerminal:
-		markReferences(st, res.hasRefs, res.failure, now)
-		markTerminal(st, f.message, now)
-	case faulted && f.kind == faultRecoverable:
-		markReferences(st, res.hasRefs, res.failure, now)
-		markRecoverable(st, f.message, now)
-	default:
-		pending, remaining, reason := r.sim.provisioning(key, obj.GetUID(), obj.GetGeneration(), wasSynced, now.Time)
-		o, err := r.observation(ctx, key, obj, res, !pending && res.failure == "")
-		if err != nil {
-			return ctrl.Result{}, err
-		}
-		observe(obj, o)
-		markReferences(st, res.hasRefs, res.failure, now)
-		switch {
-		case res.failure != "":
-			// A SecurityGroup whose groupRef peer has no ID yet: the group
-			// exists (so its peer can resolve it) but its rules wait.
-			markNotSynced(st, res.failure, now)
-			result.RequeueAfter = r.sim.opts.ReferenceRequeueInterval
-		case pending:
-			markNotSynced(st, reason, now)
-			result.RequeueAfter = remaining
-		default:
-			markSynced(st, now)
-		}
-	}
-
 	if !apiequality.Semantic.DeepEqual(statusOf(before), statusOf(obj)) {
-		if err := r.client.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil {
+		if err := r.client.Status().Patch(ctx, obj, client.MergeFrom(before), client.FieldOwner(FieldManager)); err != nil {
 			return ctrl.Result{}, fmt.Errorf("writing status of %s: %w", key, err)
 		}
 		if synced := isTrue(st, ackv1alpha1.ConditionTypeResourceSynced); synced != wasSynced {
@@ -124,6 +94,179 @@ func (r *reconciler) reconcileNormal(ctx context.Context, key objKey, obj core.O
 		r.sim.wake(key)
 	}
 	return result, nil
+}
+
+// sync is the runtime's Sync on the simulated AWS: it leaves a Terminal
+// object alone until its generation changes, refuses a malformed
+// ignore-field-drift annotation (with the gate on), resolves references,
+// applies injected faults, reads a read-only object without changing it,
+// and otherwise creates or updates the simulated AWS resource and writes
+// AWS's answer back into the spec. It sets the status in place.
+func (r *reconciler) sync(ctx context.Context, key objKey, obj core.Object, now metav1.Time) (ctrl.Result, error) {
+	st := obj.ACKStatus()
+	var terminalAt int64
+	r.sim.state(key, obj.GetUID(), func(s *objState) { terminalAt = s.terminalGeneration })
+	if isTrue(st, ackv1alpha1.ConditionTypeTerminal) && terminalAt == obj.GetGeneration() {
+		return ctrl.Result{}, nil
+	}
+	if r.sim.gateOn(r.group) {
+		if bad := malformedIgnorePaths(obj); len(bad) > 0 {
+			r.terminal(key, obj, fmt.Sprintf("ignore-field-drift annotation contains malformed paths %v; fix the annotation before reconciliation can proceed", bad), now)
+			return ctrl.Result{}, nil
+		}
+	}
+	readOnly := isReadOnly(obj)
+	res, err := r.resolve(ctx, key, obj)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if res.failure != "" && !res.soft && !readOnly {
+		markReferences(st, res.hasRefs, res.failure, now)
+		markUnknown(st, res.failure, now)
+		return ctrl.Result{RequeueAfter: r.sim.opts.ReferenceRequeueInterval}, nil
+	}
+	if f, faulted := r.sim.faultFor(key); faulted {
+		switch f.kind {
+		case faultTerminal:
+			markReferences(st, res.hasRefs, res.failure, now)
+			r.terminal(key, obj, f.message, now)
+			return ctrl.Result{}, nil
+		case faultRecoverable:
+			markReferences(st, res.hasRefs, res.failure, now)
+			markRecoverable(st, f.message, now)
+			return ctrl.Result{}, nil
+		}
+	}
+	if readOnly {
+		return r.readOnly(ctx, key, obj, res, now)
+	}
+	wasSynced := isTrue(st, ackv1alpha1.ConditionTypeResourceSynced)
+	pending, remaining, reason, called := r.sim.provisioning(key, obj.GetUID(), obj.GetGeneration(), wasSynced, now.Time)
+	if called && res.failure == "" {
+		if msg := r.callAWS(key, obj); msg != "" {
+			markReferences(st, res.hasRefs, res.failure, now)
+			r.terminal(key, obj, msg, now)
+			return ctrl.Result{}, nil
+		}
+		if err := r.writeBack(ctx, key, obj, res); err != nil {
+			return ctrl.Result{}, err
+		}
+	} else if res.failure == "" {
+		// Every reconcile compares the spec with AWS and updates what
+		// differs: a task count or a rollback changed behind ACK's back is
+		// set back to the spec, and a grown volume meets the spec's size.
+		if msg := r.callAWS(key, obj); msg != "" {
+			markReferences(st, res.hasRefs, res.failure, now)
+			r.terminal(key, obj, msg, now)
+			return ctrl.Result{}, nil
+		}
+	}
+	o, err := r.observation(ctx, key, obj, res, !pending && res.failure == "")
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	observe(obj, o)
+	markReferences(st, res.hasRefs, res.failure, now)
+	switch {
+	case res.failure != "":
+		// A SecurityGroup whose groupRef peer has no ID yet: the group
+		// exists (so its peer can resolve it) but its rules wait.
+		markUnknown(st, res.failure, now)
+		return ctrl.Result{RequeueAfter: r.sim.opts.ReferenceRequeueInterval}, nil
+	case pending && r.kind == "NATGateway":
+		// The ec2 controller requeues a pending NAT gateway with an error
+		// the runtime reports as Recoverable.
+		markRecoverable(st, "resource is pending", now)
+		return ctrl.Result{RequeueAfter: remaining}, nil
+	case pending:
+		markNotSynced(st, reason, now)
+		return ctrl.Result{RequeueAfter: remaining}, nil
+	}
+	markSynced(st, now)
+	if called {
+		touchSynced(st, now)
+	}
+	return ctrl.Result{}, nil
+}
+
+// terminal marks the object Terminal at its generation.
+func (r *reconciler) terminal(key objKey, obj core.Object, message string, now metav1.Time) {
+	r.sim.state(key, obj.GetUID(), func(s *objState) { s.terminalGeneration = obj.GetGeneration() })
+	markTerminal(obj.ACKStatus(), message, now)
+}
+
+// readOnly is the runtime's read-only path: the resource is read from AWS
+// into the status and never created or updated.
+func (r *reconciler) readOnly(ctx context.Context, key objKey, obj core.Object, res resolution, now metav1.Time) (ctrl.Result, error) {
+	st := obj.ACKStatus()
+	var exists bool
+	r.sim.state(key, obj.GetUID(), func(s *objState) { exists = s.exists })
+	if !exists {
+		markReferences(st, res.hasRefs, res.failure, now)
+		markUnknown(st, "read-only resource not found", now)
+		return ctrl.Result{RequeueAfter: 10 * r.sim.opts.ReferenceRequeueInterval}, nil
+	}
+	o, err := r.observation(ctx, key, obj, res, true)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	observe(obj, o)
+	markReferences(st, res.hasRefs, res.failure, now)
+	markSynced(st, now)
+	return ctrl.Result{}, nil
+}
+
+// callAWS sets the simulated AWS resource to the spec, as the controller's
+// create or update call does, and returns the message of a terminal error
+// AWS answers with, or "".
+func (r *reconciler) callAWS(key objKey, obj core.Object) string {
+	var msg string
+	gate := r.sim.gateOn(r.group)
+	r.sim.state(key, obj.GetUID(), func(s *objState) {
+		switch o := obj.(type) {
+		case *ecsv1alpha1.Service:
+			s.desiredCount = ptrValue(o.Spec.DesiredCount)
+			if td := ptrValue(o.Spec.TaskDefinition); td != "" {
+				s.taskDefinition = td
+			}
+			s.rolledBackFrom = ""
+		case *rdsv1alpha1.DBInstance:
+			want := ptrValue(o.Spec.AllocatedStorage)
+			ignored := gate && ignoresField(obj, "spec.allocatedStorage")
+			switch {
+			case ignored:
+				// ACK sends AWS's own size.
+			case s.allocatedStorage > want:
+				msg = fmt.Sprintf("InvalidParameterCombination: Invalid storage size for engine name postgres and storage type gp3: %d (the volume is %d GiB; storage cannot shrink)", want, s.allocatedStorage)
+			default:
+				s.allocatedStorage = want
+			}
+		case *elbv2v1alpha1.TargetGroup:
+			if !(gate && ignoresField(obj, "spec.targets")) {
+				// The controller reads the registered targets into its
+				// latest state and deregisters every one the spec lacks.
+				s.targetsDeregistered++
+			}
+		}
+	})
+	return msg
+}
+
+// writeBack is the runtime's patchResourceMetadataAndSpec after a create or
+// update: the spec as AWS answers, written as a JSON merge patch (lists
+// whole) with the controller's field manager. References survive only at
+// the top level; where the controller rebuilds a struct or list from AWS's
+// answer, literal IDs and ARNs replace them.
+func (r *reconciler) writeBack(ctx context.Context, key objKey, obj core.Object, res resolution) error {
+	latest := obj.DeepCopyObject().(core.Object)
+	if !awsForm(latest, res) {
+		return nil
+	}
+	if err := r.client.Patch(ctx, latest, client.MergeFrom(obj), client.FieldOwner(FieldManager)); err != nil {
+		return fmt.Errorf("writing AWS's answer back into the spec of %s: %w", key, err)
+	}
+	r.sim.wroteBack(key, latest.GetUID(), latest.GetGeneration())
+	return nil
 }
 
 // statusOf returns the object's Status field for comparison.
@@ -146,6 +289,7 @@ func (r *reconciler) observation(ctx context.Context, key objKey, obj core.Objec
 		region: region, account: r.sim.opts.AccountID,
 		resolved: res.values, ready: ready, created: obj.GetCreationTimestamp(),
 	}
+	r.sim.state(key, obj.GetUID(), func(s *objState) { o.aws = *s })
 	if td, ok := obj.(*ecsv1alpha1.TaskDefinition); ok {
 		hash, err := specHash(td.Spec)
 		if err != nil {
@@ -223,30 +367,30 @@ func (r *reconciler) resolve(ctx context.Context, key objKey, obj core.Object) (
 			res.soft = false
 		}
 	}
-	for _, site := range referenceSites(obj) {
-		if len(site.refs) == 0 {
+	for _, site := range refs.Sites(obj) {
+		if len(site.Refs) == 0 {
 			continue
 		}
 		res.hasRefs = true
-		if site.literalSet {
-			fail(referenceAndIDMessage(site.literal, site.field), false)
+		if site.LiteralSet {
+			fail(referenceAndIDMessage(site.Literal, site.Field), false)
 			continue
 		}
-		target, ok := refTargets[site.base]
+		target, ok := refs.Targets[site.Base]
 		if !ok {
-			fail(fmt.Sprintf("the simulated ACK knows no target for reference field %s", site.path), false)
+			fail(fmt.Sprintf("the simulated ACK knows no target for reference field %s", site.Path), false)
 			continue
 		}
-		for _, ref := range site.refs {
+		for _, ref := range site.Refs {
 			value, msg, err := r.resolveOne(ctx, key, obj.GetNamespace(), ref, target)
 			if err != nil {
 				return res, err
 			}
 			if msg != "" {
-				fail(msg, target.skipState)
+				fail(msg, target.SkipState)
 				continue
 			}
-			res.values[site.path] = append(res.values[site.path], value)
+			res.values[site.Path] = append(res.values[site.Path], value)
 		}
 	}
 	return res, nil
@@ -254,19 +398,19 @@ func (r *reconciler) resolve(ctx context.Context, key objKey, obj core.Object) (
 
 // resolveOne resolves one reference, returning its value or the runtime's
 // message for why it does not resolve; err is for API failures only.
-func (r *reconciler) resolveOne(ctx context.Context, key objKey, namespace string, ref *ackv1alpha1.AWSResourceReferenceWrapper, t refTarget) (string, string, error) {
+func (r *reconciler) resolveOne(ctx context.Context, key objKey, namespace string, ref *ackv1alpha1.AWSResourceReferenceWrapper, t refs.Target) (string, string, error) {
 	name := *ref.From.Name
 	if ns := ptrValue(ref.From.Namespace); ns != "" && ns != namespace {
 		return "", crossNamespaceMessage(namespace, ns, name), nil
 	}
-	targetKey := objKey{t.kind, namespace, name}
+	targetKey := objKey{t.Kind, namespace, name}
 	r.sim.mu.Lock()
-	proto := r.sim.protos[t.kind]
+	proto := r.sim.protos[t.Kind]
 	r.sim.mu.Unlock()
 	if proto == nil {
 		// A kind outside the mirrored set (kms Key, iam Policy) can never
 		// exist on this cluster.
-		return "", apierrors.NewNotFound(schema.GroupResource{Group: t.group, Resource: t.resource}, name).Error(), nil
+		return "", apierrors.NewNotFound(schema.GroupResource{Group: t.Group, Resource: t.Resource}, name).Error(), nil
 	}
 	target := proto.DeepCopyObject().(core.Object)
 	if err := r.reader.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, target); err != nil {
@@ -277,30 +421,32 @@ func (r *reconciler) resolveOne(ctx context.Context, key objKey, namespace strin
 		return "", "", fmt.Errorf("resolving reference of %s to %s: %w", key, targetKey, err)
 	}
 	tst := target.ACKStatus()
-	if !t.skipState {
+	if !t.SkipState {
 		if isTrue(tst, ackv1alpha1.ConditionTypeTerminal) {
 			r.sim.wait(targetKey, key)
-			return "", referenceTerminalMessage(t.kind, namespace, name), nil
+			return "", referenceTerminalMessage(t.Kind, namespace, name), nil
 		}
 		if !isTrue(tst, ackv1alpha1.ConditionTypeResourceSynced) {
 			r.sim.wait(targetKey, key)
-			return "", referenceNotSyncedMessage(t.kind, namespace, name), nil
+			return "", referenceNotSyncedMessage(t.Kind, namespace, name), nil
 		}
 	}
 	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(target)
 	if err != nil {
 		return "", "", fmt.Errorf("reading %s: %w", targetKey, err)
 	}
-	value, _, _ := unstructured.NestedString(u, t.path...)
+	value, _, _ := unstructured.NestedString(u, t.Path...)
 	if value == "" {
 		r.sim.wait(targetKey, key)
-		return "", referenceMissingFieldMessage(t.kind, namespace, name, t.field), nil
+		return "", referenceMissingFieldMessage(t.Kind, namespace, name, t.Field), nil
 	}
 	return value, "", nil
 }
 
 // reconcileDelete follows the deletion policy, waits out the configured
-// deletion delay and removes ACK's finalizer.
+// deletion delay, refuses (as AWS does) to delete a resource another one
+// still uses, and removes ACK's finalizer. A read-only object is left in AWS,
+// as the runtime does.
 func (r *reconciler) reconcileDelete(ctx context.Context, key objKey, obj core.Object) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(obj, r.finalizer) {
 		return ctrl.Result{}, nil
@@ -314,10 +460,31 @@ func (r *reconciler) reconcileDelete(ctx context.Context, key objKey, obj core.O
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	r.sim.recordDeletion(key, retain)
+	retain = retain || isReadOnly(obj)
+	if !retain {
+		users, err := r.usersOf(ctx, key, obj)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if len(users) > 0 {
+			// AWS answers DependencyViolation (or ResourceInUse); the
+			// controller returns the error and controller-runtime retries
+			// with its back-off. Nothing is written to the status.
+			n := r.sim.refuse(key)
+			ctrl.LoggerFrom(ctx).Info("Simulated AWS refused a deletion: the resource is in use", "kind", r.kind, "usedBy", users, "refusals", n)
+			return ctrl.Result{RequeueAfter: min(r.sim.opts.ReferenceRequeueInterval*time.Duration(n), 5*time.Second)}, nil
+		}
+	}
+	var existed bool
+	r.sim.state(key, obj.GetUID(), func(s *objState) { existed = s.exists })
+	if existed {
+		// Something that never existed in AWS (a gate probe) is neither
+		// deleted nor retained there.
+		r.sim.recordDeletion(key, retain)
+	}
 	before := obj.DeepCopyObject().(core.Object)
 	controllerutil.RemoveFinalizer(obj, r.finalizer)
-	if err := r.client.Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+	if err := r.client.Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}), client.FieldOwner(FieldManager)); err != nil {
 		if apierrors.IsNotFound(err) {
 			return ctrl.Result{}, nil
 		}
@@ -326,6 +493,108 @@ func (r *reconciler) reconcileDelete(ctx context.Context, key objKey, obj core.O
 	ctrl.LoggerFrom(ctx).Info("Simulated AWS resource released", "kind", r.kind, "retained", retain)
 	r.sim.forget(key)
 	return ctrl.Result{}, nil
+}
+
+// usersOf returns the objects whose AWS resources still use obj's: those
+// whose spec references it, or names one of its IDs or its ARN literally. A
+// security group being deleted has revoked its own rules first (the ec2
+// controller does), so its rules naming another group no longer count.
+func (r *reconciler) usersOf(ctx context.Context, key objKey, obj core.Object) ([]string, error) {
+	ids := identifiers(r.kind, obj)
+	var users []string
+	r.sim.mu.Lock()
+	protos := make(map[string]core.Object, len(r.sim.protos))
+	for k, p := range r.sim.protos {
+		protos[k] = p
+	}
+	r.sim.mu.Unlock()
+	for kind, proto := range protos {
+		list, err := ack.NewList(proto)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.reader.List(ctx, list, client.InNamespace(key.namespace)); err != nil {
+			return nil, fmt.Errorf("listing %s to check who uses %s: %w", kind, key, err)
+		}
+		for _, other := range ack.Items(list) {
+			if kind == r.kind && other.GetName() == key.name {
+				continue
+			}
+			if uses(other, r.kind, key.name, ids) {
+				users = append(users, kind+"/"+other.GetName())
+			}
+		}
+	}
+	sort.Strings(users)
+	return users, nil
+}
+
+// identifiers are the IDs and ARN by which other specs may name obj.
+func identifiers(kind string, obj core.Object) []string {
+	var out []string
+	if arn := obj.ACKStatus().ARN(); arn != "" {
+		out = append(out, arn)
+	}
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return out
+	}
+	for _, t := range refs.Targets {
+		if t.Kind != kind || len(t.Path) == 0 || t.Path[0] != "status" {
+			continue
+		}
+		if v, _, _ := unstructured.NestedString(u, t.Path...); v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// uses reports whether other's spec names the object kind/name by
+// reference, or one of its identifiers literally.
+func uses(other core.Object, kind, name string, ids []string) bool {
+	deleting := !other.GetDeletionTimestamp().IsZero()
+	for _, site := range refs.Sites(other) {
+		t, ok := refs.TargetOf(site)
+		if !ok || t.Kind != kind || !slices.Contains(site.Names(), name) {
+			continue
+		}
+		if t.SkipState && deleting {
+			continue
+		}
+		return true
+	}
+	if len(ids) == 0 {
+		return false
+	}
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(other)
+	if err != nil {
+		return false
+	}
+	spec, _ := u["spec"].(map[string]any)
+	found := false
+	walkStrings(spec, func(s string) {
+		if slices.Contains(ids, s) {
+			found = true
+		}
+	})
+	return found
+}
+
+// walkStrings calls f with every string in v.
+func walkStrings(v any, f func(string)) {
+	switch x := v.(type) {
+	case string:
+		f(x)
+	case map[string]any:
+		for _, e := range x {
+			walkStrings(e, f)
+		}
+	case []any:
+		for _, e := range x {
+			walkStrings(e, f)
+		}
+	}
 }
 
 // retain applies the runtime's deletion-policy order: the object's

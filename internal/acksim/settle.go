@@ -62,7 +62,11 @@ func Settle(ctx context.Context, objs []core.Object, opts Options) ([]core.Objec
 		if err := c.Create(ctx, in); err != nil {
 			return nil, fmt.Errorf("settling %s %s: %w", gvk.Kind, in.GetName(), err)
 		}
-		keys = append(keys, objKey{gvk.Kind, in.GetNamespace(), in.GetName()})
+		key := objKey{gvk.Kind, in.GetNamespace(), in.GetName()}
+		keys = append(keys, key)
+		// As if AWS had created every one of them: a read-only object (the
+		// ECS service between the operator's changes) is read, not created.
+		sim.state(key, in.GetUID(), func(s *objState) { s.exists = true })
 	}
 
 	var pending []objKey

@@ -2,6 +2,7 @@ package acksim
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -47,6 +48,23 @@ type Options struct {
 	ReferenceRequeueInterval time.Duration
 	// MaxConcurrentReconciles is the number of workers per kind. Default 1.
 	MaxConcurrentReconciles int
+	// WithoutIgnoreFieldDrift lists the API groups whose controller runs
+	// without the IgnoreFieldDrift feature gate. The controllers on ACK
+	// runtime v0.62 (ec2, rds, iam, elbv2, cloudwatchlogs, cloudwatch) have
+	// it on unless listed; applicationautoscaling (v0.61) and ecs (v0.57)
+	// never have it.
+	WithoutIgnoreFieldDrift []string
+}
+
+// FieldManager is the field manager every write of the simulated ACK
+// carries, as every write of a real ACK controller carries its own.
+const FieldManager = "acksim"
+
+// gateGroups are the API groups of the controllers built on ACK runtime
+// v0.62, which has the IgnoreFieldDrift feature gate.
+var gateGroups = []string{
+	"ec2.services.k8s.aws", "rds.services.k8s.aws", "iam.services.k8s.aws", "elbv2.services.k8s.aws",
+	"cloudwatchlogs.services.k8s.aws", "cloudwatch.services.k8s.aws",
 }
 
 // objKey names one object of one kind.
@@ -82,6 +100,25 @@ type objState struct {
 	// specHash and revision track TaskDefinition registrations.
 	specHash string
 	revision int64
+	// exists reports that the simulated AWS resource was created.
+	exists bool
+	// terminalGeneration is the generation that went Terminal: ACK does not
+	// retry a Terminal resource until its generation changes.
+	terminalGeneration int64
+	// desiredCount and taskDefinition are an ECS service's, as AWS has
+	// them: Application Auto Scaling and the circuit breaker change them
+	// behind ACK's back.
+	desiredCount   int64
+	taskDefinition string
+	// rolledBackFrom is the task definition a circuit-breaker rollback left.
+	rolledBackFrom string
+	// allocatedStorage is a database's volume as AWS has it; storage
+	// autoscaling grows it.
+	allocatedStorage int64
+	// targetsDeregistered counts the times the elbv2 controller deregistered
+	// a target group's targets (it does at every update without the
+	// IgnoreFieldDrift gate).
+	targetsDeregistered int
 }
 
 // Sim is the simulated ACK. Its methods are safe for concurrent use; fault
@@ -106,6 +143,9 @@ type Sim struct {
 	protos map[string]core.Object
 	// passes counts reconciles per object, for tests.
 	passes map[objKey]int
+	// refusals counts, per object, the deletions AWS refused because
+	// something still used the resource.
+	refusals map[objKey]int
 }
 
 // New returns a simulator with opts, defaults filled in. Register its
@@ -124,12 +164,13 @@ func New(opts Options) *Sim {
 		opts.MaxConcurrentReconciles = 1
 	}
 	s := &Sim{
-		opts:    opts,
-		objects: map[objKey]*objState{},
-		waiters: map[objKey]map[objKey]struct{}{},
-		sinks:   map[string][]chan event.GenericEvent{},
-		protos:  map[string]core.Object{},
-		passes:  map[objKey]int{},
+		opts:     opts,
+		objects:  map[objKey]*objState{},
+		waiters:  map[objKey]map[objKey]struct{}{},
+		sinks:    map[string][]chan event.GenericEvent{},
+		protos:   map[string]core.Object{},
+		passes:   map[objKey]int{},
+		refusals: map[objKey]int{},
 	}
 	s.resetLocked()
 	return s
@@ -204,7 +245,9 @@ func (s *Sim) SetDeletionDelay(kind string, d time.Duration) {
 
 // SetTerminal makes the object fail as with a terminal AWS error:
 // ACK.Terminal=True with message, ACK.ResourceSynced=False and Ready=False
-// with reason ACK.Terminal, until ClearFault.
+// with reason ACK.Terminal. Like the real runtime, the simulator does not
+// retry a Terminal object until its generation changes: after ClearFault
+// (the cause fixed) it stays Terminal until something changes its spec.
 func (s *Sim) SetTerminal(kind, namespace, name, message string) {
 	s.setFault(objKey{kind, namespace, name}, fault{kind: faultTerminal, message: message})
 }
@@ -222,8 +265,9 @@ func (s *Sim) SetNeverSync(kind, namespace, name string) {
 	s.setFault(objKey{kind, namespace, name}, fault{kind: faultNeverSync})
 }
 
-// ClearFault removes the object's fault and reconciles it at once, so it
-// recovers on that pass. It also serves to force a reconcile.
+// ClearFault removes the object's fault and reconciles it at once; an
+// object that went Terminal stays so until its generation changes. It also
+// serves to force a reconcile, as a resync of the real controller does.
 func (s *Sim) ClearFault(kind, namespace, name string) {
 	key := objKey{kind, namespace, name}
 	s.mu.Lock()
@@ -325,29 +369,42 @@ func (s *Sim) stateLocked(key objKey, uid types.UID) *objState {
 }
 
 // provisioning runs the simulated AWS clock for the object's generation and
-// reports whether it is still provisioning and for how long. alreadySynced
-// lets a restarted simulator adopt objects it synced before.
-func (s *Sim) provisioning(key objKey, uid types.UID, generation int64, alreadySynced bool, now time.Time) (bool, time.Duration, string) {
+// reports whether it is still provisioning and for how long, and whether
+// this pass is the one that calls AWS for the generation (a create or an
+// update). alreadySynced lets a restarted simulator adopt objects it synced
+// before.
+func (s *Sim) provisioning(key objKey, uid types.UID, generation int64, alreadySynced bool, now time.Time) (pending bool, remaining time.Duration, reason string, called bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if f, ok := s.faults[key]; ok && f.kind == faultNeverSync {
-		return true, 0, neverSyncReason
+		return true, 0, neverSyncReason, false
 	}
 	st := s.stateLocked(key, uid)
 	switch {
 	case st.since.IsZero():
 		st.generation, st.since, st.synced = generation, now, alreadySynced
+		called = !alreadySynced
+		st.exists = true
 	case st.generation != generation:
 		st.generation, st.since, st.synced = generation, now, false
+		called = true
 	}
 	if st.synced {
-		return false, 0, ""
+		return false, 0, "", called
 	}
 	if d := s.delays[key.kind]; now.Sub(st.since) < d {
-		return true, d - now.Sub(st.since), provisioningReason
+		return true, d - now.Sub(st.since), provisioningReason, called
 	}
 	st.synced = true
-	return false, 0, ""
+	return false, 0, "", called
+}
+
+// wroteBack records that the simulator's own write-back moved the object to
+// generation: that is no new desired state to call AWS for.
+func (s *Sim) wroteBack(key objKey, uid types.UID, generation int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stateLocked(key, uid).generation = generation
 }
 
 // revision returns the TaskDefinition revision for a spec: the same while the
@@ -365,6 +422,107 @@ func (s *Sim) revision(key objKey, uid types.UID, hash string, current int64) in
 	}
 	st.specHash = hash
 	return st.revision
+}
+
+// Resync reconciles the object now, as the real controller's periodic
+// resync does: AWS is read again and, unless the object is read-only, set
+// back to the spec.
+func (s *Sim) Resync(kind, namespace, name string) { s.enqueue(objKey{kind, namespace, name}) }
+
+// ScaleService changes an ECS service's desired count in the simulated AWS,
+// as Application Auto Scaling does, without ACK knowing.
+func (s *Sim) ScaleService(namespace, name string, count int64) {
+	key := objKey{"Service", namespace, name}
+	s.mu.Lock()
+	if st, ok := s.objects[key]; ok {
+		st.desiredCount = count
+	}
+	s.mu.Unlock()
+}
+
+// RollBack makes ECS's circuit breaker roll an ECS service back to
+// taskDefinition, the deployment of the current one having failed.
+func (s *Sim) RollBack(namespace, name, taskDefinition string) {
+	key := objKey{"Service", namespace, name}
+	s.mu.Lock()
+	if st, ok := s.objects[key]; ok {
+		st.rolledBackFrom = st.taskDefinition
+		st.taskDefinition = taskDefinition
+	}
+	s.mu.Unlock()
+}
+
+// GrowStorage grows a database's volume in the simulated AWS, as RDS storage
+// autoscaling does.
+func (s *Sim) GrowStorage(namespace, name string, gib int64) {
+	key := objKey{"DBInstance", namespace, name}
+	s.mu.Lock()
+	if st, ok := s.objects[key]; ok {
+		st.allocatedStorage = gib
+	}
+	s.mu.Unlock()
+}
+
+// AWSState is what the simulated AWS holds for one object.
+type AWSState struct {
+	// DesiredCount and TaskDefinition are an ECS service's.
+	DesiredCount   int64
+	TaskDefinition string
+	// AllocatedStorage is a database's volume.
+	AllocatedStorage int64
+	// TargetsDeregistered counts deregistrations of a target group's targets.
+	TargetsDeregistered int
+	// DeleteRefusals counts deletions refused because the resource was in
+	// use.
+	DeleteRefusals int
+}
+
+// AWS returns what the simulated AWS holds for an object.
+func (s *Sim) AWS(kind, namespace, name string) AWSState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := objKey{kind, namespace, name}
+	out := AWSState{DeleteRefusals: s.refusals[key]}
+	if st, ok := s.objects[key]; ok {
+		out.DesiredCount, out.TaskDefinition, out.AllocatedStorage = st.desiredCount, st.taskDefinition, st.allocatedStorage
+		out.TargetsDeregistered = st.targetsDeregistered
+	}
+	return out
+}
+
+// refuse records a refused deletion and returns how many there were.
+func (s *Sim) refuse(key objKey) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refusals[key]++
+	return s.refusals[key]
+}
+
+// SetIgnoreFieldDrift switches a controller's IgnoreFieldDrift feature gate
+// on or off, by API group, as restarting it with or without the flag would;
+// objects already answered are not reconciled again.
+func (s *Sim) SetIgnoreFieldDrift(group string, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.WithoutIgnoreFieldDrift = slices.DeleteFunc(s.opts.WithoutIgnoreFieldDrift, func(g string) bool { return g == group })
+	if !on {
+		s.opts.WithoutIgnoreFieldDrift = append(s.opts.WithoutIgnoreFieldDrift, group)
+	}
+}
+
+// gateOn reports whether the controller of an API group runs with the
+// IgnoreFieldDrift feature gate.
+func (s *Sim) gateOn(group string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Contains(gateGroups, group) && !slices.Contains(s.opts.WithoutIgnoreFieldDrift, group)
+}
+
+// state runs f on the object's remembered state under the lock.
+func (s *Sim) state(key objKey, uid types.UID, f func(*objState)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(s.stateLocked(key, uid))
 }
 
 func (s *Sim) forget(key objKey) {

@@ -138,12 +138,13 @@ func TestSubnetWaitsUntilItsVPCExistsAndIsSynced(t *testing.T) {
 		VPCRef: ref("main"), CIDRBlock: ptr.To("10.0.0.0/24"), AvailabilityZone: ptr.To("us-east-1a"),
 	}}
 	create(t, subnet)
+	// The real runtime: ReferencesResolved Unknown, the cause in the reason,
+	// a generic message, and no other condition (Sync returns first).
 	unresolved := func(want string) func() bool {
 		return func() bool {
 			c := subnet.Status.Condition(ackv1alpha1.ConditionTypeReferencesResolved)
-			return c != nil && c.Status == corev1.ConditionFalse && strings.Contains(ptrValue(c.Message), want) &&
-				status(subnet, ackv1alpha1.ConditionTypeResourceSynced) == corev1.ConditionFalse &&
-				status(subnet, ackv1alpha1.ConditionTypeReady) == corev1.ConditionFalse
+			return c != nil && c.Status == corev1.ConditionUnknown && strings.Contains(ptrValue(c.Reason), want) &&
+				ptrValue(c.Message) == "Reference resolution failed" && len(subnet.Status.Conditions) == 1
 		}
 	}
 	waitUntil(t, subnet, unresolved(`vpcs.ec2.services.k8s.aws "main" not found`))
@@ -216,10 +217,22 @@ func TestTerminalFaultShowsAndClears(t *testing.T) {
 			status(role, ackv1alpha1.ConditionTypeResourceSynced) == corev1.ConditionFalse
 	})
 
+	// The cause is fixed, but like the real runtime the simulator does not
+	// retry a Terminal resource until its generation changes.
 	sim.ClearFault("Role", ns, "task")
+	passes := sim.passCount(objKey{"Role", ns, "task"})
+	waitUntil(t, role, func() bool { return sim.passCount(objKey{"Role", ns, "task"}) > passes })
+	if status(role, ackv1alpha1.ConditionTypeTerminal) != corev1.ConditionTrue {
+		t.Fatalf("a Terminal role was retried without a spec change: %s", conditionsOf(role))
+	}
+	patch := client.MergeFrom(role.DeepCopy())
+	role.Spec.Description = ptr.To("changed, so ACK retries")
+	if err := k8s.Patch(context.Background(), role, patch); err != nil {
+		t.Fatal(err)
+	}
 	waitSynced(t, role)
 	if role.Status.Condition(ackv1alpha1.ConditionTypeTerminal) != nil || status(role, ackv1alpha1.ConditionTypeReady) != corev1.ConditionTrue {
-		t.Errorf("after ClearFault: %s", conditionsOf(role))
+		t.Errorf("after ClearFault and a spec change: %s", conditionsOf(role))
 	}
 	if got, want := role.Status.ARN(), "arn:aws:iam::123456789012:role/docuflow-task"; got != want {
 		t.Errorf("ARN = %q, want %q", got, want)

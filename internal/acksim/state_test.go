@@ -39,24 +39,24 @@ func TestProvisioningWaitsOutTheDelayPerGeneration(t *testing.T) {
 	s.SetDelay("DBInstance", time.Minute)
 	key := objKey{"DBInstance", "prod", "db"}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if pending, remaining, _ := s.provisioning(key, "u", 1, false, t0); !pending || remaining != time.Minute {
+	if pending, remaining, _, _ := s.provisioning(key, "u", 1, false, t0); !pending || remaining != time.Minute {
 		t.Errorf("new object: pending %v, remaining %s", pending, remaining)
 	}
-	if pending, remaining, _ := s.provisioning(key, "u", 1, false, t0.Add(40*time.Second)); !pending || remaining != 20*time.Second {
+	if pending, remaining, _, _ := s.provisioning(key, "u", 1, false, t0.Add(40*time.Second)); !pending || remaining != 20*time.Second {
 		t.Errorf("after 40s: pending %v, remaining %s", pending, remaining)
 	}
-	if pending, _, _ := s.provisioning(key, "u", 1, false, t0.Add(time.Minute)); pending {
+	if pending, _, _, _ := s.provisioning(key, "u", 1, false, t0.Add(time.Minute)); pending {
 		t.Error("after the delay: still pending")
 	}
-	if pending, _, _ := s.provisioning(key, "u", 2, true, t0.Add(2*time.Minute)); !pending {
+	if pending, _, _, _ := s.provisioning(key, "u", 2, true, t0.Add(2*time.Minute)); !pending {
 		t.Error("a spec change did not restart provisioning")
 	}
 	adopted := objKey{"DBInstance", "prod", "old"}
-	if pending, _, _ := s.provisioning(adopted, "v", 1, true, t0); pending {
+	if pending, _, _, _ := s.provisioning(adopted, "v", 1, true, t0); pending {
 		t.Error("an object synced before a restart is provisioned again")
 	}
 	s.SetNeverSync("DBInstance", "prod", "db")
-	if pending, _, reason := s.provisioning(key, "u", 2, false, t0.Add(time.Hour)); !pending || reason != neverSyncReason {
+	if pending, _, reason, _ := s.provisioning(key, "u", 2, false, t0.Add(time.Hour)); !pending || reason != neverSyncReason {
 		t.Errorf("never-sync: pending %v, reason %q", pending, reason)
 	}
 }

@@ -1,12 +1,34 @@
 package apply
 
 import (
-	"encoding/json"
+	"bytes"
 	"fmt"
-	"reflect"
+	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+
+	"github.com/docuflow/docuflow-operator/internal/ack/core"
+)
+
+// Annotations the operator writes on children to remember what it applied.
+const (
+	// AnnotationAppliedHash is a hash of the labels, annotations and spec the
+	// operator rendered for the child when it last applied it. The operator
+	// writes a child only when its render hashes differently (or the child
+	// is missing, or someone other than ACK changed a field it sets): ACK
+	// writes AWS's answer back into the spec, in AWS's own spelling, and
+	// comparing with the live spec would re-apply the operator's spelling
+	// after every such write-back, a fight without end.
+	AnnotationAppliedHash = "platform.docuflow.io/applied-hash"
+	// AnnotationAppliedAt is when the operator last applied the child, in
+	// RFC 3339. ACK reports no observed generation, so this is how the
+	// operator tells whether ACK has reconciled since its last write.
+	AnnotationAppliedAt = "platform.docuflow.io/applied-at"
+	// AnnotationReadOnly is ACK's read-only switch.
+	AnnotationReadOnly = "services.k8s.aws/read-only"
 )
 
 // ToUnstructured converts a typed object into the body of a server-side apply:
@@ -28,96 +50,179 @@ func ToUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
 	return u, nil
 }
 
-// NeedsWrite reports whether the live object differs from the desired one in
-// any field the desired object sets. live is nil when the object does not
-// exist.
-func NeedsWrite(desired *unstructured.Unstructured, live runtime.Object) (bool, error) {
-	if live == nil || reflect.ValueOf(live).IsNil() {
-		return true, nil
+// Why says why a child must be written.
+type Why string
+
+// The reasons to write a child.
+const (
+	// Missing: the child does not exist.
+	Missing Why = "missing"
+	// Changed: the render differs from the one last applied.
+	Changed Why = "render changed"
+	// Hold: the render is the same, but ACK's read-only switch goes on or
+	// off (the ECS Service between deliberate changes).
+	Hold Why = "read-only switched"
+	// Edited: another writer than ACK changed a field the operator sets.
+	Edited Why = "edited by another writer"
+)
+
+// NeedsWrite reports whether a desired child must be applied, and why. The
+// decision comes from what the operator last applied, never from the fields
+// ACK rewrites: ACK writes AWS's answer back into the spec after every create
+// and update, in AWS's spelling, and re-applying the operator's spelling in
+// reply would start the fight again. So a child is written when it is
+// missing, when its render's hash (AnnotationAppliedHash) differs
+// from the one on the live child, when ACK's read-only switch must flip, or
+// when a writer other than the operator and ACK (a person with kubectl, a
+// stray script) took a field the operator sets: that change is put back.
+func NeedsWrite(want, live core.Object) (bool, Why) {
+	if live == nil {
+		return true, Missing
 	}
-	l, err := runtime.DefaultUnstructuredConverter.ToUnstructured(live)
-	if err != nil {
-		return false, fmt.Errorf("converting the live %T: %w", live, err)
+	la, wa := live.GetAnnotations(), want.GetAnnotations()
+	if la[AnnotationAppliedHash] != wa[AnnotationAppliedHash] {
+		return true, Changed
 	}
-	d := map[string]any{}
-	for k, v := range desired.Object {
-		if k == "apiVersion" || k == "kind" {
-			continue
-		}
-		d[k] = v
+	if strings.EqualFold(la[AnnotationReadOnly], "true") != strings.EqualFold(wa[AnnotationReadOnly], "true") {
+		return true, Hold
 	}
-	return !Contains(l, normalize(d)), nil
+	if len(ForeignFields(want, live)) > 0 {
+		return true, Edited
+	}
+	return false, ""
 }
 
-// normalize round-trips through JSON so numbers and nested types compare the
-// same way on both sides (int64 versus float64, typed slices versus []any).
-func normalize(v any) any {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return v
-	}
-	var out any
-	if err := json.Unmarshal(b, &out); err != nil {
-		return v
+// The operator's own field managers.
+const (
+	// FieldManager writes every child's render.
+	FieldManager = "docuflow-operator"
+	// DeletionFieldManager writes what a deletion changes on a child.
+	DeletionFieldManager = "docuflow-operator-deletion"
+)
+
+// ackManagers returns the field managers of an object that are its ACK
+// controller: every manager that writes the status subresource, and every
+// manager that added an ACK finalizer (the first thing ACK writes, before
+// its first status).
+func ackManagers(entries []metav1.ManagedFieldsEntry) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range entries {
+		if e.Manager == FieldManager || e.Manager == DeletionFieldManager {
+			continue
+		}
+		if e.Subresource == "status" {
+			out[e.Manager] = true
+			continue
+		}
+		if e.FieldsV1 != nil && bytes.Contains(e.FieldsV1.Raw, []byte(`"v:\"finalizers.`)) && bytes.Contains(e.FieldsV1.Raw, []byte(`services.k8s.aws/`)) {
+			out[e.Manager] = true
+		}
 	}
 	return out
 }
 
-// Contains reports whether every field set in want has the same value in have:
-// maps are compared key by key (extra keys in have are fine, they belong to
-// someone else), lists element by element with equal lengths (a list the
-// operator sets is atomic, so an extra element is drift), scalars by value.
-func Contains(have any, want any) bool {
-	return contains(normalize(have), want)
+// foreign reports whether a managed-fields entry is neither the operator's
+// nor ACK's.
+func foreign(e metav1.ManagedFieldsEntry, ack map[string]bool) bool {
+	return e.Manager != FieldManager && e.Manager != DeletionFieldManager && !ack[e.Manager] && e.Subresource == ""
 }
 
-func contains(have, want any) bool {
-	switch w := want.(type) {
-	case map[string]any:
-		h, ok := have.(map[string]any)
-		if !ok {
-			return len(w) == 0 && have == nil
+// ForeignFields returns the fields the operator renders for want that a
+// foreign writer owns on live, as "manager: path".
+func ForeignFields(want, live core.Object) []string {
+	entries := live.GetManagedFields()
+	if len(entries) == 0 {
+		return nil
+	}
+	ack := ackManagers(entries)
+	var body map[string]any
+	var out []string
+	for _, e := range entries {
+		if !foreign(e, ack) || e.FieldsV1 == nil {
+			continue
 		}
-		for k, wv := range w {
-			hv, ok := h[k]
-			if !ok {
-				if isEmpty(wv) {
-					continue
-				}
-				return false
+		if body == nil {
+			u, err := ToUnstructured(want)
+			if err != nil {
+				return nil
 			}
-			if !contains(hv, wv) {
-				return false
+			body = u.Object
+		}
+		set := &fieldpath.Set{}
+		if err := set.FromJSON(bytes.NewReader(e.FieldsV1.Raw)); err != nil {
+			continue
+		}
+		set.Leaves().Iterate(func(p fieldpath.Path) {
+			if rendered(body, p) {
+				out = append(out, e.Manager+": "+p.String())
 			}
-		}
-		return true
-	case []any:
-		h, ok := have.([]any)
-		if !ok {
-			return len(w) == 0 && have == nil
-		}
-		if len(h) != len(w) {
+		})
+	}
+	return out
+}
+
+// rendered reports whether the render sets the field at p (or a list that
+// contains it: lists are atomic in the ACK CRDs).
+func rendered(body map[string]any, p fieldpath.Path) bool {
+	if len(p) == 0 || p[0].FieldName == nil {
+		return false
+	}
+	switch *p[0].FieldName {
+	case "spec":
+	case "metadata":
+		// Of the metadata, only labels and annotations are the operator's
+		// opinion; owner references and finalizers are shared.
+		if len(p) < 3 || p[1].FieldName == nil || (*p[1].FieldName != "labels" && *p[1].FieldName != "annotations") {
 			return false
 		}
-		for i := range w {
-			if !contains(h[i], w[i]) {
-				return false
-			}
-		}
-		return true
 	default:
-		return reflect.DeepEqual(have, want)
+		return false
 	}
+	var cur any = body
+	for _, el := range p {
+		if el.FieldName == nil {
+			// A list element or map key: the operator sets the list whole.
+			return true
+		}
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return false
+		}
+		next, ok := m[*el.FieldName]
+		if !ok {
+			return false
+		}
+		if _, isList := next.([]any); isList {
+			return true
+		}
+		cur = next
+	}
+	return true
 }
 
-func isEmpty(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case map[string]any:
-		return len(x) == 0
-	case []any:
-		return len(x) == 0
+// StripManagedFields is a cache transform for ACK children: it drops the
+// managed-fields entries of the operator and of ACK, which are most of an
+// object's size and which NeedsWrite never reads, and keeps any other
+// writer's entry for NeedsWrite to find.
+func StripManagedFields(obj any) (any, error) {
+	o, ok := obj.(interface {
+		GetManagedFields() []metav1.ManagedFieldsEntry
+		SetManagedFields([]metav1.ManagedFieldsEntry)
+	})
+	if !ok {
+		return obj, nil
 	}
-	return false
+	entries := o.GetManagedFields()
+	if len(entries) == 0 {
+		return obj, nil
+	}
+	ack := ackManagers(entries)
+	var kept []metav1.ManagedFieldsEntry
+	for _, e := range entries {
+		if foreign(e, ack) {
+			kept = append(kept, e)
+		}
+	}
+	o.SetManagedFields(kept)
+	return obj, nil
 }

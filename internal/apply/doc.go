@@ -1,5 +1,6 @@
-// Package apply decides whether a child object needs writing: it compares the
-// fields the operator sets with the live object, ignoring everything the
-// operator leaves to others (ACK's late-initialised defaults, status, server
-// metadata), so a steady-state reconcile makes no write at all.
+// Package apply decides whether a child object needs writing, from what the
+// operator last applied (a hash of its render, kept on the child) rather than
+// from the live spec, which ACK rewrites with AWS's answers; and it finds the
+// fields another writer than the operator and ACK took, so a hand edit is put
+// back. A steady-state reconcile makes no write at all.
 package apply

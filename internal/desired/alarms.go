@@ -55,6 +55,8 @@ type alarm struct {
 	evaluationPeriods      int64
 	datapoints             int64
 	missing                string
+	// uses are the children the alarm's dimensions name.
+	uses []Key
 }
 
 // cloudwatchMeta is the TypeMeta of a CloudWatch MetricAlarm.
@@ -88,6 +90,10 @@ func (b *builder) alarms() {
 		}
 		return m
 	}
+	lbKey := Key{"LoadBalancer", b.name(componentLoadBalancer, KubernetesName)}
+	tgKey := Key{"TargetGroup", b.name(componentTargetGroup, KubernetesName)}
+	svcKey := Key{"Service", b.serviceName()}
+	dbKey := Key{"DBInstance", b.name(componentDB, KubernetesName)}
 	lb := [2]string{"LoadBalancer", loadBalancerDimension(b.obs.LoadBalancerARN)}
 	tg := [2]string{"TargetGroup", targetGroupDimension(b.obs.TargetGroupARN)}
 	svc := [][2]string{{"ClusterName", b.clusterName()}, {"ServiceName", b.serviceName()}}
@@ -105,48 +111,56 @@ func (b *builder) alarms() {
 		namespace: "AWS/ApplicationELB", metric: "HTTPCode_ELB_5XX_Count", statistic: "Sum",
 		dimensions: [][2]string{lb}, comparison: "GreaterThanOrEqualToThreshold", threshold: fivexxPerPeriod,
 		period: alarmPeriodSeconds, evaluationPeriods: alarmEvaluationPeriods, datapoints: alarmDatapoints, missing: missingNotBreaching,
+		uses: []Key{lbKey},
 	})
 	b.alarm(*topic, lbMissing(true), alarm{
 		component: componentTarget5xxAlarm, description: "The DocuFlow API answers with 5xx errors.",
 		namespace: "AWS/ApplicationELB", metric: "HTTPCode_Target_5XX_Count", statistic: "Sum",
 		dimensions: [][2]string{tg, lb}, comparison: "GreaterThanOrEqualToThreshold", threshold: fivexxPerPeriod,
 		period: alarmPeriodSeconds, evaluationPeriods: alarmEvaluationPeriods, datapoints: alarmDatapoints, missing: missingNotBreaching,
+		uses: []Key{lbKey, tgKey},
 	})
 	b.alarm(*topic, lbMissing(true), alarm{
 		component: componentUnhealthyAlarm, description: "At least one DocuFlow task fails the load balancer's health check.",
 		namespace: "AWS/ApplicationELB", metric: "UnHealthyHostCount", statistic: "Maximum",
 		dimensions: [][2]string{tg, lb}, comparison: "GreaterThanOrEqualToThreshold", threshold: 1,
 		period: alarmPeriodSeconds, evaluationPeriods: alarmEvaluationPeriods, datapoints: alarmDatapoints, missing: missingNotBreaching,
+		uses: []Key{lbKey, tgKey},
 	})
 	b.alarm(*topic, lbMissing(true), alarm{
 		component: componentLatencyAlarm, description: "The 99th percentile of the DocuFlow API's response time exceeds one second.",
 		namespace: "AWS/ApplicationELB", metric: "TargetResponseTime", extended: "p99",
 		dimensions: [][2]string{tg, lb}, comparison: "GreaterThanThreshold", threshold: latencyP99Seconds,
 		period: alarmPeriodSeconds, evaluationPeriods: alarmEvaluationPeriods, datapoints: alarmDatapoints, missing: missingNotBreaching,
+		uses: []Key{lbKey, tgKey},
 	})
 	b.alarm(*topic, svcMissing, alarm{
 		component: componentServiceCPUAlarm, description: "The DocuFlow service's average CPU utilisation exceeds 85%.",
 		namespace: "AWS/ECS", metric: "CPUUtilization", statistic: "Average",
 		dimensions: svc, comparison: "GreaterThanThreshold", threshold: servicePercentLimit,
 		period: alarmPeriodSeconds, evaluationPeriods: alarmEvaluationPeriods, datapoints: alarmDatapoints, missing: missingNotBreaching,
+		uses: []Key{svcKey},
 	})
 	b.alarm(*topic, svcMissing, alarm{
 		component: componentServiceMemoryAlarm, description: "The DocuFlow service's average memory utilisation exceeds 85%.",
 		namespace: "AWS/ECS", metric: "MemoryUtilization", statistic: "Average",
 		dimensions: svc, comparison: "GreaterThanThreshold", threshold: servicePercentLimit,
 		period: alarmPeriodSeconds, evaluationPeriods: alarmEvaluationPeriods, datapoints: alarmDatapoints, missing: missingNotBreaching,
+		uses: []Key{svcKey},
 	})
 	b.alarm(*topic, dbMissing, alarm{
 		component: componentDBCPUAlarm, description: "The DocuFlow database's CPU utilisation exceeds 80%.",
 		namespace: "AWS/RDS", metric: "CPUUtilization", statistic: "Average",
 		dimensions: db, comparison: "GreaterThanThreshold", threshold: dbCPUPercentLimit,
 		period: alarmPeriodSeconds, evaluationPeriods: alarmEvaluationPeriods, datapoints: alarmDatapoints, missing: missingBreaching,
+		uses: []Key{dbKey},
 	})
 	b.alarm(*topic, dbMissing, alarm{
 		component: componentDBStorageAlarm, description: "The DocuFlow database has less than 10% of its maximum storage free.",
 		namespace: "AWS/RDS", metric: "FreeStorageSpace", statistic: "Minimum",
 		dimensions: db, comparison: "LessThanThreshold", threshold: freeStorageFraction * float64(b.s.MaxStorageGiB) * bytesPerGiB,
 		period: storagePeriodSeconds, evaluationPeriods: 1, datapoints: 1, missing: missingBreaching,
+		uses: []Key{dbKey},
 	})
 }
 
@@ -183,11 +197,13 @@ func (b *builder) alarm(topic string, missing []string, a alarm) {
 	} else {
 		spec.Statistic = ptrTo(a.statistic)
 	}
-	b.emit(&cloudwatchv1alpha1.MetricAlarm{
+	obj := &cloudwatchv1alpha1.MetricAlarm{
 		TypeMeta:   cloudwatchMeta(),
 		ObjectMeta: objectMeta(b.stack, FamilyAlarms, a.component),
 		Spec:       spec,
-	})
+	}
+	b.uses(obj, a.uses...)
+	b.emit(obj)
 }
 
 // cloudwatchTags are the component's tags as CloudWatch tags.

@@ -79,7 +79,7 @@ func (b *builder) autoscaling() {
 	if b.obs.ServiceARN == "" {
 		b.wait(FamilyAutoscaling, "ScalableTarget", targetName, "Service "+b.serviceName()+" ARN")
 	} else {
-		b.emit(&applicationautoscalingv1alpha1.ScalableTarget{
+		target := &applicationautoscalingv1alpha1.ScalableTarget{
 			TypeMeta:   autoscalingMeta("ScalableTarget"),
 			ObjectMeta: objectMeta(b.stack, FamilyAutoscaling, componentScalableTarget),
 			Spec: applicationautoscalingv1alpha1.ScalableTargetSpec{
@@ -89,7 +89,11 @@ func (b *builder) autoscaling() {
 				MinCapacity:       ptrTo(int64(b.s.MinTasks)),
 				MaxCapacity:       ptrTo(int64(b.s.MaxTasks)),
 			},
-		})
+		}
+		// The target names the service by its resource ID; there is no
+		// reference field.
+		b.uses(target, Key{"Service", b.serviceName()})
+		b.emit(target)
 	}
 
 	as := b.stack.Spec.Autoscaling
@@ -130,7 +134,7 @@ func (b *builder) policy(component, metric string, target int32, resourceLabel s
 	if resourceLabel != "" {
 		spec.ResourceLabel = ptrTo(resourceLabel)
 	}
-	b.emit(&applicationautoscalingv1alpha1.ScalingPolicy{
+	policy := &applicationautoscalingv1alpha1.ScalingPolicy{
 		TypeMeta:   autoscalingMeta("ScalingPolicy"),
 		ObjectMeta: objectMeta(b.stack, FamilyAutoscaling, component),
 		Spec: applicationautoscalingv1alpha1.ScalingPolicySpec{
@@ -146,5 +150,10 @@ func (b *builder) policy(component, metric string, target int32, resourceLabel s
 				ScaleOutCooldown:              ptrTo(int64(orDefault(as.ScaleOutCooldownSeconds, defaultScaleOutCooldownSeconds))),
 			},
 		},
-	})
+	}
+	b.uses(policy, Key{"ScalableTarget", b.name(componentScalableTarget, KubernetesName)})
+	if resourceLabel != "" {
+		b.uses(policy, Key{"LoadBalancer", b.name(componentLoadBalancer, KubernetesName)}, Key{"TargetGroup", b.name(componentTargetGroup, KubernetesName)})
+	}
+	b.emit(policy)
 }

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
@@ -58,10 +59,6 @@ type Observed struct {
 	ServiceTaskDefinitionARN string
 	// ServiceARN is the ECS Service's ARN: the AWS service exists.
 	ServiceARN string
-	// DBAllocatedStorage is the DBInstance's spec.allocatedStorage as ACK last
-	// wrote it back from AWS, 0 when unknown. RDS storage autoscaling grows it
-	// beyond storageGiB; rendering less would ask RDS to shrink the volume.
-	DBAllocatedStorage int64
 	// ServiceDesiredCount is the desired count of the ECS Service's PRIMARY
 	// deployment, 0 when unknown (a service of 0 tasks renders like an
 	// unknown one: minTasks).
@@ -73,6 +70,44 @@ type Observed struct {
 	LoadBalancerARN string
 	// TargetGroupARN is the TargetGroup's ARN.
 	TargetGroupARN string
+	// SubnetIDs are the Subnets' status.subnetID, by metadata name. The ECS
+	// Service names its subnets literally: the ECS controller rebuilds
+	// networkConfiguration from AWS's answer without the references.
+	SubnetIDs map[string]string
+	// SecurityGroupIDs are the SecurityGroups' status.id, by metadata name.
+	SecurityGroupIDs map[string]string
+	// DBInstanceExists is true once the DBInstance child exists.
+	DBInstanceExists bool
+	// Service is what the live ECS Service says about the operator's last
+	// write to it.
+	Service ServiceObservation
+	// ELBv2IgnoreFieldDrift is the elbv2 controller's IgnoreFieldDrift gate,
+	// as its gate probe found it.
+	ELBv2IgnoreFieldDrift Gate
+	// RDSIgnoreFieldDrift is the rds controller's IgnoreFieldDrift gate.
+	RDSIgnoreFieldDrift Gate
+}
+
+// ServiceObservation is what the operator needs to know about the live ECS
+// Service to hold it read-only between its own changes.
+type ServiceObservation struct {
+	// Exists is true once the Service child exists.
+	Exists bool
+	// Synced is ACK.ResourceSynced=True.
+	Synced bool
+	// SyncedAt is when ACK last set ACK.ResourceSynced: the time of its last
+	// reconcile, since the runtime sets the condition afresh every time.
+	SyncedAt time.Time
+	// ReadOnly is true while the Service carries services.k8s.aws/read-only.
+	ReadOnly bool
+	// AppliedHash and AppliedAt are the operator's annotations on it.
+	AppliedHash string
+	AppliedAt   time.Time
+	// TaskDefinition is the task definition its spec names.
+	TaskDefinition string
+	// PrimaryTaskDefinition is the task definition of its PRIMARY
+	// deployment, as ECS reports it.
+	PrimaryTaskDefinition string
 }
 
 // Observe collects the values Build needs from the stack's children as read
@@ -98,6 +133,20 @@ func Observe(stack *platformv1alpha1.DocuFlowStack, children []core.Object) Obse
 			if o.Name == name(componentVPC) && o.Status.VPCID != nil {
 				obs.VPCID = *o.Status.VPCID
 			}
+		case *ec2v1alpha1.Subnet:
+			if id := ptrValue(o.Status.SubnetID); id != "" {
+				if obs.SubnetIDs == nil {
+					obs.SubnetIDs = map[string]string{}
+				}
+				obs.SubnetIDs[o.Name] = id
+			}
+		case *ec2v1alpha1.SecurityGroup:
+			if id := ptrValue(o.Status.ID); id != "" {
+				if obs.SecurityGroupIDs == nil {
+					obs.SecurityGroupIDs = map[string]string{}
+				}
+				obs.SecurityGroupIDs[o.Name] = id
+			}
 		case *cloudwatchlogsv1alpha1.LogGroup:
 			switch o.Name {
 			case name(componentFlowLogs):
@@ -116,9 +165,7 @@ func Observe(stack *platformv1alpha1.DocuFlowStack, children []core.Object) Obse
 			if o.Status.MasterUserSecret != nil && o.Status.MasterUserSecret.SecretARN != nil {
 				obs.DBSecretARN = *o.Status.MasterUserSecret.SecretARN
 			}
-			if o.Spec.AllocatedStorage != nil {
-				obs.DBAllocatedStorage = *o.Spec.AllocatedStorage
-			}
+			obs.DBInstanceExists = true
 			if e := o.Status.Endpoint; e != nil && e.Address != nil && *e.Address != "" {
 				obs.DBEndpointAddress = *e.Address
 				if e.Port != nil {
@@ -133,6 +180,13 @@ func Observe(stack *platformv1alpha1.DocuFlowStack, children []core.Object) Obse
 			if o.Name == name(componentTargetGroup) {
 				obs.TargetGroupARN = o.Status.ARN()
 			}
+			if p, ok := IsProbe(o); ok && p == ProbeELBv2 {
+				obs.ELBv2IgnoreFieldDrift = ProbeResult(o)
+			}
+		case *rdsv1alpha1.DBSubnetGroup:
+			if p, ok := IsProbe(o); ok && p == ProbeRDS {
+				obs.RDSIgnoreFieldDrift = ProbeResult(o)
+			}
 		case *ecsv1alpha1.TaskDefinition:
 			taskDefs = append(taskDefs, o)
 		case *ecsv1alpha1.Service:
@@ -143,6 +197,7 @@ func Observe(stack *platformv1alpha1.DocuFlowStack, children []core.Object) Obse
 			if td := o.Spec.TaskDefinition; td != nil && strings.Contains(*td, ":task-definition/") {
 				obs.ServiceTaskDefinitionARN = *td
 			}
+			obs.Service = observeService(o)
 			for _, d := range o.Status.Deployments {
 				if d != nil && d.Status != nil && *d.Status == deploymentPrimary && d.DesiredCount != nil {
 					obs.ServiceDesiredCount = *d.DesiredCount
@@ -203,6 +258,10 @@ type builder struct {
 	zones   []zone
 	objects []core.Object
 	waiting []Wait
+	// deps are the children each object was rendered from.
+	deps map[core.Object][]Key
+	// svc is the rendered ECS Service, nil while it waits.
+	svc *ecsv1alpha1.Service
 }
 
 // Build renders the stack into the ACK objects it needs, given the values
@@ -233,8 +292,11 @@ func Build(stack *platformv1alpha1.DocuFlowStack, obs Observed) (Result, error) 
 	b.compute()
 	b.autoscaling()
 	b.alarms()
+	b.gateProbes()
 	b.markRetained(b.objects)
-
+	b.markDependencies(b.objects)
+	b.holdServiceReadOnly()
+	markHashes(b.objects)
 	return Result{Objects: sortByKind(b.objects), Waiting: b.waiting}, nil
 }
 

@@ -48,8 +48,8 @@ func TestBuildCounts(t *testing.T) {
 			obs:   observedAll(),
 			want: with(network3, map[string]int{
 				"FlowLog": 1, "LogGroup": 2, "Role": 3,
-				"DBSubnetGroup": 1, "DBParameterGroup": 1, "DBInstance": 1,
-				"LoadBalancer": 1, "TargetGroup": 1, "Listener": 2,
+				"DBSubnetGroup": 2, "DBParameterGroup": 1, "DBInstance": 1,
+				"LoadBalancer": 1, "TargetGroup": 2, "Listener": 2,
 				"Cluster": 1, "TaskDefinition": 1, "Service": 1,
 				"ScalableTarget": 1, "ScalingPolicy": 1,
 			}),
@@ -60,8 +60,8 @@ func TestBuildCounts(t *testing.T) {
 			obs:   observedAll(),
 			want: with(network3, map[string]int{
 				"FlowLog": 1, "LogGroup": 2, "Role": 3,
-				"DBSubnetGroup": 1, "DBParameterGroup": 1, "DBInstance": 1,
-				"LoadBalancer": 1, "TargetGroup": 1, "Listener": 2,
+				"DBSubnetGroup": 2, "DBParameterGroup": 1, "DBInstance": 1,
+				"LoadBalancer": 1, "TargetGroup": 2, "Listener": 2,
 				"Cluster": 1, "TaskDefinition": 1, "Service": 1,
 				"ScalableTarget": 1, "ScalingPolicy": 3, "MetricAlarm": 8,
 			}),
@@ -72,13 +72,16 @@ func TestBuildCounts(t *testing.T) {
 			obs:   Observed{},
 			want: with(network3, map[string]int{
 				"LogGroup": 2, "Role": 1,
-				"DBSubnetGroup": 1, "DBParameterGroup": 1, "DBInstance": 1,
-				"LoadBalancer": 1, "TargetGroup": 1, "Listener": 2,
+				"DBSubnetGroup": 2, "DBParameterGroup": 1,
+				"LoadBalancer": 1, "TargetGroup": 1, "Listener": 1,
 				"Cluster": 1,
 			}),
-			// Flow-log role, flow log, execution role, task definition,
-			// service, scalable target, two policies, eight alarms.
-			wantWaiting: 16,
+			// Flow-log role, flow log, database and target group (until their
+			// gate probes answer), HTTPS listener, execution role, task
+			// definition, service, scalable target, two policies, eight
+			// alarms. The probes (a TargetGroup, a DBSubnetGroup) and the
+			// redirecting HTTP listener need nothing.
+			wantWaiting: 19,
 		},
 		{
 			name:  "a development stack over two zones has one NAT gateway, no endpoints, no flow log and one HTTP listener",
@@ -87,8 +90,8 @@ func TestBuildCounts(t *testing.T) {
 			want: map[string]int{
 				"VPC": 1, "InternetGateway": 1, "RouteTable": 3, "Subnet": 4, "ElasticIPAddress": 1, "NATGateway": 1,
 				"SecurityGroup": 3, "LogGroup": 1, "Role": 2,
-				"DBSubnetGroup": 1, "DBParameterGroup": 1, "DBInstance": 1,
-				"LoadBalancer": 1, "TargetGroup": 1, "Listener": 1,
+				"DBSubnetGroup": 2, "DBParameterGroup": 1, "DBInstance": 1,
+				"LoadBalancer": 1, "TargetGroup": 2, "Listener": 1,
 				"Cluster": 1, "TaskDefinition": 1, "Service": 1,
 				"ScalableTarget": 1, "ScalingPolicy": 1,
 			},
@@ -100,13 +103,13 @@ func TestBuildCounts(t *testing.T) {
 			want: map[string]int{
 				"VPC": 1, "InternetGateway": 1, "RouteTable": 3, "Subnet": 4, "ElasticIPAddress": 1, "NATGateway": 1,
 				"SecurityGroup": 3, "LogGroup": 1, "Role": 1,
-				"DBSubnetGroup": 1, "DBParameterGroup": 1, "DBInstance": 1,
-				"LoadBalancer": 1, "TargetGroup": 1, "Listener": 1,
+				"DBSubnetGroup": 2, "DBParameterGroup": 1,
+				"LoadBalancer": 1, "TargetGroup": 1,
 				"Cluster": 1,
 			},
-			// Execution role, task definition, service, scalable target,
-			// CPU policy.
-			wantWaiting: 5,
+			// Database, target group, HTTP listener, execution role, task
+			// definition, service, scalable target, CPU policy.
+			wantWaiting: 8,
 		},
 	}
 	for _, tt := range tests {

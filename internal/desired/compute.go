@@ -7,7 +7,11 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
+	"time"
 
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
@@ -86,9 +90,9 @@ func (b *builder) compute() {
 		},
 	})
 
-	td, missing := b.taskDefinition()
+	td, tdMissing := b.taskDefinition()
 	if td == nil {
-		b.wait(FamilyService, "TaskDefinition", b.name(componentService, KubernetesName), missing...)
+		b.wait(FamilyService, "TaskDefinition", b.name(componentService, KubernetesName), tdMissing...)
 	} else {
 		b.emit(td)
 	}
@@ -100,15 +104,70 @@ func (b *builder) compute() {
 	if taskDef == "" {
 		taskDef = b.obs.ServiceTaskDefinitionARN
 	}
+	var missing []string
 	if taskDef == "" {
 		what := "TaskDefinition ARN"
 		if td != nil {
 			what = "TaskDefinition " + td.Name + " ARN"
 		}
-		b.wait(FamilyService, "Service", b.serviceName(), what)
+		missing = append(missing, what)
+	}
+	subnets, missingSubnets := b.privateSubnetIDs()
+	missing = append(missing, missingSubnets...)
+	sgName := b.name(componentServiceSG, KubernetesName)
+	sg := b.obs.SecurityGroupIDs[sgName]
+	if sg == "" {
+		missing = append(missing, "SecurityGroup "+sgName+" ID")
+	}
+	tgName := b.name(componentTargetGroup, KubernetesName)
+	if b.obs.TargetGroupARN == "" {
+		missing = append(missing, "TargetGroup "+tgName+" ARN")
+	}
+	if len(missing) > 0 {
+		b.wait(FamilyService, "Service", b.serviceName(), missing...)
 		return
 	}
-	b.emit(b.service(taskDef))
+	svc := b.service(taskDef, subnets, sg)
+	deps := []Key{{"SecurityGroup", sgName}, {"TargetGroup", tgName}, {"TaskDefinition", taskDefinitionFamily(taskDef)}, b.forwardingListener()}
+	for _, n := range b.privateSubnetNames() {
+		deps = append(deps, Key{"Subnet", n})
+	}
+	b.uses(svc, deps...)
+	b.svc = svc
+	b.emit(svc)
+}
+
+// privateSubnetIDs returns the IDs of the private subnets, in zone order, or
+// what is missing.
+func (b *builder) privateSubnetIDs() ([]string, []string) {
+	var ids, missing []string
+	for _, n := range b.privateSubnetNames() {
+		id := b.obs.SubnetIDs[n]
+		if id == "" {
+			missing = append(missing, "Subnet "+n+" ID")
+			continue
+		}
+		ids = append(ids, id)
+	}
+	return ids, missing
+}
+
+// taskDefinitionFamily returns the family of a revisioned task definition
+// ARN, which is the TaskDefinition child's name.
+func taskDefinitionFamily(arn string) string {
+	_, rest, _ := strings.Cut(arn, ":task-definition/")
+	family, _, _ := strings.Cut(rest, ":")
+	return family
+}
+
+// forwardingListener is the listener that forwards to the target group. ECS
+// refuses, with a terminal error, a service whose target group no load
+// balancer forwards to yet, so the service is created only after it.
+func (b *builder) forwardingListener() Key {
+	if b.s.InsecureHTTPOnly {
+		return Key{"Listener", b.name(componentHTTPListener, KubernetesName)}
+	}
+	return Key{"Listener", b.name(componentHTTPSListener, KubernetesName)}
 }
 
 // taskDefinitionInputs lists the observed values the task definition needs
@@ -245,7 +304,13 @@ func (b *builder) taskDefinition() (*ecsv1alpha1.TaskDefinition, []string) {
 	spec.Family = ptrTo(name)
 	meta := objectMeta(b.stack, FamilyService, componentService)
 	meta.Name = name
-	return &ecsv1alpha1.TaskDefinition{TypeMeta: ecsMeta("TaskDefinition"), ObjectMeta: meta, Spec: spec}, nil
+	td := &ecsv1alpha1.TaskDefinition{TypeMeta: ecsMeta("TaskDefinition"), ObjectMeta: meta, Spec: spec}
+	b.uses(td,
+		Key{"Role", b.name(componentTaskExecution, KubernetesName)},
+		Key{"DBInstance", b.name(componentDB, KubernetesName)},
+		Key{"LogGroup", b.name(componentAppLogs, KubernetesName)},
+	)
+	return td, nil
 }
 
 // specHash is the first hashLength hex characters of the SHA-256 of the
@@ -273,8 +338,11 @@ func taskDefinitionName(stack *platformv1alpha1.DocuFlowStack, obs Observed) (st
 
 // desiredCount is the service's task count: minTasks for a new service, and
 // afterwards the count the autoscaler set (read from the PRIMARY deployment),
-// clamped to minTasks..maxTasks. The ECS controller resets desiredCount to
-// the spec at every resync, so the spec follows the autoscaler.
+// clamped to minTasks..maxTasks. It is not part of the render's hash, so the
+// autoscaler moving it never makes the operator write; when the operator
+// writes the Service for a change of its own, it carries the count ECS runs
+// now. Between such writes the Service is read-only (holdServiceReadOnly),
+// so the ECS controller never sends a stale count.
 func (b *builder) desiredCount() int64 {
 	lo, hi := int64(b.s.MinTasks), int64(b.s.MaxTasks)
 	n := b.obs.ServiceDesiredCount
@@ -285,8 +353,13 @@ func (b *builder) desiredCount() int64 {
 }
 
 // service renders the ECS service running the task definition revision
-// taskDef in the private subnets behind the target group.
-func (b *builder) service(taskDef string) *ecsv1alpha1.Service {
+// taskDef in the private subnets behind the target group. The subnets,
+// security group and target group are literal IDs and ARNs, not references:
+// the ECS controller rebuilds networkConfiguration and loadBalancers from
+// AWS's answer without the references and writes that back, and a spec with
+// both a reference and its ID is refused by its reference validation, after
+// which the Service is never reconciled again.
+func (b *builder) service(taskDef string, subnets []string, sg string) *ecsv1alpha1.Service {
 	return &ecsv1alpha1.Service{
 		TypeMeta:   ecsMeta("Service"),
 		ObjectMeta: objectMeta(b.stack, FamilyService, componentService),
@@ -302,13 +375,13 @@ func (b *builder) service(taskDef string) *ecsv1alpha1.Service {
 			PlatformVersion: ptrTo("LATEST"),
 			NetworkConfiguration: &ecsv1alpha1.NetworkConfiguration{
 				AWSVPCConfiguration: &ecsv1alpha1.AWSVPCConfiguration{
-					SubnetRefs:        refs(b.privateSubnetNames()...),
-					SecurityGroupRefs: refs(b.name(componentServiceSG, KubernetesName)),
-					AssignPublicIP:    ptrTo("DISABLED"),
+					Subnets:        strs(subnets...),
+					SecurityGroups: strs(sg),
+					AssignPublicIP: ptrTo("DISABLED"),
 				},
 			},
 			LoadBalancers: []*ecsv1alpha1.LoadBalancer{{
-				TargetGroupRef: ref(b.name(componentTargetGroup, KubernetesName)),
+				TargetGroupARN: ptrTo(b.obs.TargetGroupARN),
 				ContainerName:  ptrTo(containerName),
 				ContainerPort:  ptrTo(int64(b.s.ContainerPort)),
 			}},
@@ -329,4 +402,65 @@ func (b *builder) service(taskDef string) *ecsv1alpha1.Service {
 			Tags:                          b.ecsTags(componentService),
 		},
 	}
+}
+
+// holdServiceReadOnly puts ACK's read-only annotation on the Service between
+// the operator's own changes. ecs-controller 1.2.1 (ACK runtime v0.57) has no
+// ignore-field-drift: every reconcile of a Service, a resync or a restart
+// included, sends the spec's desiredCount and taskDefinition to ECS, which
+// resets the count Application Auto Scaling chose and undoes a circuit-breaker
+// rollback. Read-only, ACK still reads the service into the status but never
+// updates it.
+//
+// The Service is writable while a change of the operator's own is on its
+// way: when its render hashes differently from the last one applied (the
+// write lifts read-only, carrying the task count ECS runs now), and until ACK
+// has reconciled since that write and ECS reports the new task definition as
+// the primary deployment's. Then it is read-only again.
+func (b *builder) holdServiceReadOnly() {
+	if b.svc == nil {
+		return
+	}
+	o := b.obs.Service
+	if !o.Exists || o.AppliedHash != RenderHash(b.svc) {
+		return
+	}
+	settled := o.Synced && !o.SyncedAt.Before(o.AppliedAt) && o.PrimaryTaskDefinition == ptrValue(b.svc.Spec.TaskDefinition)
+	if o.ReadOnly || settled {
+		setAnnotation(b.svc, AnnotationReadOnly, "true")
+	}
+}
+
+// observeService reads what holdServiceReadOnly needs from the live Service.
+func observeService(o *ecsv1alpha1.Service) ServiceObservation {
+	out := ServiceObservation{
+		Exists:         true,
+		ReadOnly:       strings.EqualFold(o.GetAnnotations()[AnnotationReadOnly], "true"),
+		AppliedHash:    o.GetAnnotations()[AnnotationAppliedHash],
+		TaskDefinition: ptrValue(o.Spec.TaskDefinition),
+	}
+	if at, err := time.Parse(time.RFC3339, o.GetAnnotations()[AnnotationAppliedAt]); err == nil {
+		out.AppliedAt = at
+	}
+	if c := o.Status.Condition(ackv1alpha1.ConditionTypeResourceSynced); c != nil {
+		out.Synced = c.Status == corev1.ConditionTrue
+		if c.LastTransitionTime != nil {
+			out.SyncedAt = c.LastTransitionTime.Time
+		}
+	}
+	for _, d := range o.Status.Deployments {
+		if d != nil && ptrValue(d.Status) == deploymentPrimary {
+			out.PrimaryTaskDefinition = ptrValue(d.TaskDefinition)
+		}
+	}
+	return out
+}
+
+// ptrValue returns *p, or the zero value for nil.
+func ptrValue[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

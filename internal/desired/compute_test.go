@@ -342,12 +342,11 @@ func TestClusterAndService(t *testing.T) {
 		!reflect.DeepEqual(derefAll(cl.Spec.CapacityProviders), []string{"FARGATE"}) {
 		t.Errorf("cluster spec = %+v", cl.Spec)
 	}
-	s := only[*ecsv1alpha1.Service](t, r.Objects).Spec
+	svc := only[*ecsv1alpha1.Service](t, r.Objects)
+	s := svc.Spec
 	vpc := s.NetworkConfiguration.AWSVPCConfiguration
-	var subnets []string
-	for _, r := range vpc.SubnetRefs {
-		subnets = append(subnets, refTo(r))
-	}
+	subnets := derefAll(vpc.Subnets)
+	ids := withNetworkUp(newStack("prod"), obs)
 	checks := []struct {
 		what string
 		ok   bool
@@ -355,9 +354,14 @@ func TestClusterAndService(t *testing.T) {
 		{"named prod-api in cluster prod-cluster", *s.Name == "prod-api" && refTo(s.ClusterRef) == "prod-cluster" && s.Cluster == nil},
 		{"running the observed revision", *s.TaskDefinition == obs.TaskDefinitionARN && s.TaskDefinitionRef == nil},
 		{"on Fargate LATEST", *s.LaunchType == "FARGATE" && *s.PlatformVersion == "LATEST"},
-		{"in the private subnets without public IPs", reflect.DeepEqual(subnets, []string{"prod-private-us-east-1a", "prod-private-us-east-1b"}) && *vpc.AssignPublicIP == "DISABLED"},
-		{"behind the service security group", len(vpc.SecurityGroupRefs) == 1 && refTo(vpc.SecurityGroupRefs[0]) == "prod-service-sg"},
-		{"registered in the target group", len(s.LoadBalancers) == 1 && refTo(s.LoadBalancers[0].TargetGroupRef) == "prod-api" && *s.LoadBalancers[0].ContainerName == "api" && *s.LoadBalancers[0].ContainerPort == 8080},
+		// Literal IDs, not references: the ECS controller writes AWS's
+		// answer back without them, and a reference beside its ID is refused.
+		{"in the private subnets, by ID, without public IPs", reflect.DeepEqual(subnets, []string{ids.SubnetIDs["prod-private-us-east-1a"], ids.SubnetIDs["prod-private-us-east-1b"]}) && len(vpc.SubnetRefs) == 0 && *vpc.AssignPublicIP == "DISABLED"},
+		{"behind the service security group, by ID", reflect.DeepEqual(derefAll(vpc.SecurityGroups), []string{ids.SecurityGroupIDs["prod-service-sg"]}) && len(vpc.SecurityGroupRefs) == 0},
+		{"registered in the target group, by ARN", len(s.LoadBalancers) == 1 && s.LoadBalancers[0].TargetGroupRef == nil && *s.LoadBalancers[0].TargetGroupARN == obs.TargetGroupARN && *s.LoadBalancers[0].ContainerName == "api" && *s.LoadBalancers[0].ContainerPort == 8080},
+		{"created after its subnets, security group, target group, task definition and forwarding listener", strings.Contains(svc.Annotations[AnnotationDependsOn], "Listener/prod-https") &&
+			strings.Contains(svc.Annotations[AnnotationDependsOn], "Subnet/prod-private-us-east-1a") && strings.Contains(svc.Annotations[AnnotationDependsOn], "SecurityGroup/prod-service-sg") &&
+			strings.Contains(svc.Annotations[AnnotationDependsOn], "TargetGroup/prod-api") && strings.Contains(svc.Annotations[AnnotationDependsOn], "TaskDefinition/prod-api-")},
 		{"rolling back failed deployments", *s.DeploymentConfiguration.DeploymentCircuitBreaker.Enable && *s.DeploymentConfiguration.DeploymentCircuitBreaker.Rollback && *s.DeploymentConfiguration.MinimumHealthyPercent == 100 && *s.DeploymentConfiguration.MaximumPercent == 200},
 		{"without ECS Exec", !*s.EnableExecuteCommand},
 		{"with managed, propagated tags", *s.EnableECSManagedTags && *s.PropagateTags == "SERVICE"},

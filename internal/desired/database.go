@@ -29,6 +29,23 @@ const (
 	AnnotationDeleteAutomatedBackups = "rds.services.k8s.aws/delete-automated-backups"
 )
 
+// FinalSnapshotIdentifier names the database's final snapshot: the instance
+// identifier, "final" and the first eight characters of the stack's UID.
+// RDS refuses a deletion whose final snapshot name is taken (and ACK retries
+// it forever), so the name must differ for every stack that is deleted, also
+// for a stack created again under the same name; the UID does that, and a
+// restarted operator names the same snapshot.
+func FinalSnapshotIdentifier(stack *platformv1alpha1.DocuFlowStack, identifier string) string {
+	uid := strings.ReplaceAll(string(stack.UID), "-", "")
+	if len(uid) > 8 {
+		uid = uid[:8]
+	}
+	if uid == "" {
+		return identifier + "-final"
+	}
+	return identifier + "-final-" + strings.ToLower(uid)
+}
+
 // Fixed database settings.
 const (
 	masterUsername = "docuflow"
@@ -96,6 +113,30 @@ func (b *builder) database() {
 	for k, v := range b.deletionAnnotations(identifier) {
 		meta.Annotations[k] = v
 	}
+	if b.storageAutoscaling() {
+		// RDS grows the volume up to maxAllocatedStorage, and the rds
+		// controller never writes the grown size back: without this, the
+		// next update of the instance sends spec.allocatedStorage, a shrink
+		// RDS refuses with a terminal error. With it (and the controller's
+		// IgnoreFieldDrift gate) ACK sends AWS's own size instead.
+		meta.Annotations[AnnotationIgnoreFieldDrift] = "spec.allocatedStorage"
+		switch b.obs.RDSIgnoreFieldDrift {
+		case GateOn:
+		case GateOff:
+			if !b.obs.DBInstanceExists {
+				b.wait(FamilyDatabase, "DBInstance", b.name(componentDB, KubernetesName),
+					"the rds controller's IgnoreFieldDrift feature gate (without it the controller shrinks an autoscaled volume back, which RDS refuses; or set maxStorageGiB to storageGiB)")
+				return
+			}
+			meta.Annotations[AnnotationReadOnly] = "true"
+		default:
+			if !b.obs.DBInstanceExists {
+				b.wait(FamilyDatabase, "DBInstance", b.name(componentDB, KubernetesName), "the rds controller's answer to the IgnoreFieldDrift gate probe")
+				return
+			}
+			meta.Annotations[AnnotationReadOnly] = "true"
+		}
+	}
 	spec := rdsv1alpha1.DBInstanceSpec{
 		DBInstanceIdentifier:            ptrTo(identifier),
 		DBInstanceClass:                 ptrTo(b.s.InstanceClass),
@@ -105,7 +146,7 @@ func (b *builder) database() {
 		Port:                            ptrTo(int64(portPostgres)),
 		MasterUsername:                  ptrTo(masterUsername),
 		ManageMasterUserPassword:        ptrTo(true),
-		AllocatedStorage:                ptrTo(max(int64(b.s.StorageGiB), b.obs.DBAllocatedStorage)),
+		AllocatedStorage:                ptrTo(int64(b.s.StorageGiB)),
 		MaxAllocatedStorage:             ptrTo(int64(b.s.MaxStorageGiB)),
 		StorageType:                     ptrTo("gp3"),
 		StorageEncrypted:                ptrTo(true),
@@ -134,7 +175,7 @@ func (b *builder) database() {
 // from elsewhere (a namespace's rds.services.k8s.aws/deletion-policy, or the
 // RDS controller skipping the final snapshot when the annotation is absent).
 func (b *builder) deletionAnnotations(identifier string) map[string]string {
-	finalSnapshot := identifier + "-final"
+	finalSnapshot := FinalSnapshotIdentifier(b.stack, identifier)
 	switch b.s.DeletionPolicy {
 	case platformv1alpha1.DeletionPolicyRetain:
 		// ACK lets go of the instance. Should the retain annotation ever be

@@ -2,6 +2,7 @@ package desired
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
@@ -11,7 +12,7 @@ import (
 // dbInstance renders the stack and returns its only DBInstance.
 func dbInstance(t *testing.T, stack *platformv1alpha1.DocuFlowStack) *rdsv1alpha1.DBInstance {
 	t.Helper()
-	dbs := ofKind[*rdsv1alpha1.DBInstance](mustBuild(t, stack, Observed{}).Objects)
+	dbs := ofKind[*rdsv1alpha1.DBInstance](mustBuild(t, stack, observedAll()).Objects)
 	if len(dbs) != 1 {
 		t.Fatalf("rendered %d DB instances, want 1", len(dbs))
 	}
@@ -125,7 +126,14 @@ func TestDatabaseDeletionAnnotations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := dbInstance(t, tt.stack).Annotations
+			got := map[string]string{}
+			for k, v := range dbInstance(t, tt.stack).Annotations {
+				switch k {
+				case AnnotationDependsOn, AnnotationAppliedHash, AnnotationIgnoreFieldDrift:
+				default:
+					got[k] = v
+				}
+			}
 			want := map[string]string{AnnotationRegion: "us-east-1"}
 			for k, v := range tt.want {
 				want[k] = v
@@ -134,6 +142,21 @@ func TestDatabaseDeletionAnnotations(t *testing.T) {
 				t.Errorf("annotations = %v, want %v", got, want)
 			}
 		})
+	}
+}
+
+func TestTheFinalSnapshotIsNamedForTheStackBeingDeleted(t *testing.T) {
+	first := newStack("prod")
+	first.UID = "3f6c2a1e-9b7d-4c55-8e0f-1a2b3c4d5e6f"
+	again := newStack("prod")
+	again.UID = "8d0e4b2c-1111-4f00-9abc-0123456789ab"
+	a := dbInstance(t, first).Annotations[AnnotationFinalSnapshotIdentifier]
+	b := dbInstance(t, again).Annotations[AnnotationFinalSnapshotIdentifier]
+	if a != "prod-db-final-3f6c2a1e" || b != "prod-db-final-8d0e4b2c" {
+		t.Errorf("final snapshots %q and %q, want prod-db-final-3f6c2a1e and prod-db-final-8d0e4b2c", a, b)
+	}
+	if !ValidName(a, RDSName) {
+		t.Errorf("%q is not a valid RDS identifier", a)
 	}
 }
 
@@ -153,7 +176,7 @@ func TestDatabaseGroups(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := mustBuild(t, tt.stack, Observed{})
+			r := mustBuild(t, tt.stack, observedAll())
 			pgs := ofKind[*rdsv1alpha1.DBParameterGroup](r.Objects)
 			if len(pgs) != 1 {
 				t.Fatalf("rendered %d parameter groups, want 1", len(pgs))
@@ -182,33 +205,59 @@ func TestDatabaseGroups(t *testing.T) {
 	}
 }
 
-func TestStorageGrownByRDSIsNeverShrunkBack(t *testing.T) {
-	stack := newStack("prod")
-	stack.Spec.Database.StorageGiB = 50
+func TestStorageAutoscalingIsProtectedFromAShrinkOrHeld(t *testing.T) {
 	tests := []struct {
 		name     string
-		observed int64
-		want     int64
+		max      int32
+		gate     Gate
+		exists   bool
+		ignored  bool
+		readOnly bool
+		waits    string
 	}{
-		{"a new database gets storageGiB", 0, 50},
-		{"storage RDS autoscaled up is kept", 80, 80},
-		{"a larger storageGiB still wins", 40, 50},
+		{name: "with autoscaling and the rds gate, ACK sends AWS's own size", max: 200, gate: GateOn, ignored: true},
+		{name: "with autoscaling and no rds gate, a new database waits and says why", max: 200, gate: GateOff, waits: "IgnoreFieldDrift feature gate"},
+		{name: "with autoscaling and no rds gate, an existing database is held read-only", max: 200, gate: GateOff, exists: true, ignored: true, readOnly: true},
+		{name: "before the probe answers, a new database waits for it", max: 200, gate: GateUnknown, waits: "gate probe"},
+		{name: "without autoscaling, allocatedStorage is the spec's and needs no gate", max: 50, gate: GateOff},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := Build(stack, Observed{DBAllocatedStorage: tt.observed})
+			stack := newStack("prod")
+			stack.Spec.Database.StorageGiB = 50
+			stack.Spec.Database.MaxStorageGiB = &tt.max
+			obs := withNetworkUp(stack, observedAll())
+			obs.RDSIgnoreFieldDrift = tt.gate
+			obs.DBInstanceExists = tt.exists
+			res, err := Build(stack, obs)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, o := range res.Objects {
-				if db, ok := o.(*rdsv1alpha1.DBInstance); ok {
-					if got := *db.Spec.AllocatedStorage; got != tt.want {
-						t.Fatalf("allocatedStorage = %d, want %d", got, tt.want)
-					}
-					return
+			dbs := ofKind[*rdsv1alpha1.DBInstance](res.Objects)
+			if tt.waits != "" {
+				if len(dbs) != 0 {
+					t.Fatal("a DBInstance was rendered, want it to wait")
 				}
+				for _, w := range res.Waiting {
+					if w.Kind == "DBInstance" && strings.Contains(w.WaitsFor, tt.waits) {
+						return
+					}
+				}
+				t.Fatalf("waiting %+v, want the DBInstance waiting for %q", res.Waiting, tt.waits)
 			}
-			t.Fatal("no DBInstance rendered")
+			if len(dbs) != 1 {
+				t.Fatalf("%d DBInstances rendered", len(dbs))
+			}
+			db := dbs[0]
+			if got := *db.Spec.AllocatedStorage; got != 50 {
+				t.Errorf("allocatedStorage = %d, want storageGiB 50", got)
+			}
+			if got := db.Annotations[AnnotationIgnoreFieldDrift] == "spec.allocatedStorage"; got != tt.ignored {
+				t.Errorf("ignore-field-drift on spec.allocatedStorage = %v, want %v", got, tt.ignored)
+			}
+			if got := db.Annotations[AnnotationReadOnly] == "true"; got != tt.readOnly {
+				t.Errorf("read-only = %v, want %v", got, tt.readOnly)
+			}
 		})
 	}
 }

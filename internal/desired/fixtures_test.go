@@ -201,12 +201,18 @@ func observedFor(t interface {
 	return obs
 }
 
-// mustBuild renders the stack or fails the test.
+// mustBuild renders the stack or fails the test. An observed snapshot in
+// which the VPC is known (observedAll and its variants) is completed with the
+// IDs of the stack's own subnets and security groups and with both gate
+// probes answered On, as a stack whose network is up would report them.
 func mustBuild(t interface {
 	Helper()
 	Fatalf(string, ...any)
 }, stack *platformv1alpha1.DocuFlowStack, obs Observed) Result {
 	t.Helper()
+	if obs.VPCID != "" {
+		obs = withNetworkUp(stack, obs)
+	}
 	r, err := Build(stack, obs)
 	if err != nil {
 		t.Fatalf("Build: %v", err)
@@ -214,12 +220,58 @@ func mustBuild(t interface {
 	return r
 }
 
-// ofKind returns the rendered objects of one mirrored type, in order.
+// withNetworkUp adds what a stack whose network is up reports: the IDs of its
+// subnets and security groups, and both IgnoreFieldDrift gates on. Maps
+// already set are kept.
+func withNetworkUp(stack *platformv1alpha1.DocuFlowStack, obs Observed) Observed {
+	b := &builder{stack: stack, s: Resolve(stack)}
+	zones, err := carveZones(b.s.VPCCIDR, b.s.AvailabilityZones)
+	if err != nil {
+		return obs
+	}
+	b.zones = zones
+	if obs.SubnetIDs == nil {
+		obs.SubnetIDs = map[string]string{}
+		for i, n := range append(b.privateSubnetNames(), b.publicSubnetNames()...) {
+			obs.SubnetIDs[n] = fmt.Sprintf("subnet-0%016x", i+1)
+		}
+	}
+	if obs.SecurityGroupIDs == nil {
+		obs.SecurityGroupIDs = map[string]string{}
+		for i, c := range []string{componentLoadBalancerSG, componentServiceSG, componentDatabaseSG, componentEndpointSG} {
+			obs.SecurityGroupIDs[b.name(c, KubernetesName)] = fmt.Sprintf("sg-0%016x", i+1)
+		}
+	}
+	if obs.ELBv2IgnoreFieldDrift == GateUnknown {
+		obs.ELBv2IgnoreFieldDrift = GateOn
+	}
+	if obs.RDSIgnoreFieldDrift == GateUnknown {
+		obs.RDSIgnoreFieldDrift = GateOn
+	}
+	return obs
+}
+
+// ofKind returns the rendered objects of one mirrored type, in order, gate
+// probes left out (probes returns those).
 func ofKind[T core.Object](objs []core.Object) []T {
 	var out []T
 	for _, o := range objs {
+		if _, probe := IsProbe(o); probe {
+			continue
+		}
 		if t, ok := o.(T); ok {
 			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// probes returns the rendered gate probes by the controller they probe.
+func probes(objs []core.Object) map[string]core.Object {
+	out := map[string]core.Object{}
+	for _, o := range objs {
+		if c, ok := IsProbe(o); ok {
+			out[c] = o
 		}
 	}
 	return out

@@ -17,6 +17,10 @@ const (
 	componentTask          = "task"
 )
 
+// roleMaxSessionSeconds is IAM's default maximum session of a role, stated
+// so that the spec matches what IAM answers.
+const roleMaxSessionSeconds = 3600
+
 // policyVersion is the IAM policy language version.
 const policyVersion = "2012-10-17"
 
@@ -146,15 +150,19 @@ func (b *builder) identity() {
 		// definition needs both as well, so nothing runs earlier anyway.
 		b.wait(FamilyService, "Role", execName, missing...)
 	} else {
-		b.emit(b.taskExecutionRole())
+		role := b.taskExecutionRole()
+		b.uses(role, Key{"LogGroup", appLogs}, Key{"DBInstance", b.name(componentDB, KubernetesName)})
+		b.emit(role)
 	}
 
 	b.emit(&iamv1alpha1.Role{
 		TypeMeta:   iamMeta(),
 		ObjectMeta: objectMeta(b.stack, FamilyService, componentTask),
 		Spec: iamv1alpha1.RoleSpec{
-			Name:        ptrTo(b.name(componentTask, IAMRoleName)),
-			Description: ptrTo("The DocuFlow API of stack " + b.stack.Namespace + "/" + b.stack.Name + " runs as this role; it has no permissions."),
+			Name:               ptrTo(b.name(componentTask, IAMRoleName)),
+			Path:               ptrTo("/"),
+			MaxSessionDuration: ptrTo(int64(roleMaxSessionSeconds)),
+			Description:        ptrTo("The DocuFlow API of stack " + b.stack.Namespace + "/" + b.stack.Name + " runs as this role; it has no permissions."),
 			// No account condition: the account is not known before the
 			// first children report their ARNs, and a role with no
 			// permissions gains nothing from being assumed.
@@ -207,6 +215,8 @@ func (b *builder) taskExecutionRole() *iamv1alpha1.Role {
 		ObjectMeta: objectMeta(b.stack, FamilyService, componentTaskExecution),
 		Spec: iamv1alpha1.RoleSpec{
 			Name:                     ptrTo(b.name(componentTaskExecution, IAMRoleName)),
+			Path:                     ptrTo("/"),
+			MaxSessionDuration:       ptrTo(int64(roleMaxSessionSeconds)),
 			Description:              ptrTo("ECS starts the DocuFlow tasks of stack " + b.stack.Namespace + "/" + b.stack.Name + " with this role."),
 			AssumeRolePolicyDocument: ptrTo(assumeRolePolicy("ecs-tasks.amazonaws.com", arnAccount(b.obs.AppLogGroupARN))),
 			InlinePolicies: map[string]*string{

@@ -115,8 +115,45 @@ func (b *builder) loadBalancing() {
 	// The ELBv2 controller reads the registered targets into spec.targets and
 	// deregisters every target missing from the desired list, that is every
 	// task ECS registered. Targets are never rendered, and their drift is
-	// ignored.
+	// ignored, which only works with the controller's IgnoreFieldDrift gate:
+	// without it (as the gate probe finds) an existing target group is held
+	// read-only and a new one is not created.
 	tgMeta.Annotations[AnnotationIgnoreFieldDrift] = "spec.targets"
+	tgExists := b.obs.TargetGroupARN != ""
+	if !b.s.InsecureHTTPOnly {
+		// Port 80 only redirects to HTTPS; it needs no target group, so it
+		// is rendered whatever the target group's state, after the HTTPS
+		// listener. Host, path and query are spelt as AWS answers them when
+		// they are left out, so that ACK's write-back changes nothing.
+		defer b.emit(b.listener(lbName, portHTTP, "HTTP", []*elbv2v1alpha1.Action{{
+			Type: ptrTo("redirect"),
+			RedirectConfig: &elbv2v1alpha1.RedirectActionConfig{
+				Protocol:   ptrTo("HTTPS"),
+				Port:       ptrTo(strconv.Itoa(portHTTPS)),
+				Host:       ptrTo("#{host}"),
+				Path:       ptrTo("/#{path}"),
+				Query:      ptrTo("#{query}"),
+				StatusCode: ptrTo("HTTP_301"),
+			},
+		}}))
+	}
+	switch b.obs.ELBv2IgnoreFieldDrift {
+	case GateOn:
+	case GateOff:
+		if !tgExists {
+			b.wait(FamilyLoadBalancer, "TargetGroup", tgName, "the elbv2 controller's IgnoreFieldDrift feature gate (without it the controller deregisters every task ECS registers)")
+			b.waitListeners()
+			return
+		}
+		tgMeta.Annotations[AnnotationReadOnly] = "true"
+	default:
+		if !tgExists {
+			b.wait(FamilyLoadBalancer, "TargetGroup", tgName, "the elbv2 controller's answer to the IgnoreFieldDrift gate probe")
+			b.waitListeners()
+			return
+		}
+		tgMeta.Annotations[AnnotationReadOnly] = "true"
+	}
 	b.emit(&elbv2v1alpha1.TargetGroup{
 		TypeMeta:   elbMeta("TargetGroup"),
 		ObjectMeta: tgMeta,
@@ -144,25 +181,47 @@ func (b *builder) loadBalancing() {
 			Tags: b.elbTags(componentTargetGroup),
 		},
 	})
-
-	forward := []*elbv2v1alpha1.Action{{Type: ptrTo("forward"), TargetGroupRef: ref(tgName)}}
+	if !tgExists {
+		b.waitListeners()
+		return
+	}
+	forward := b.forwardAction()
 	if b.s.InsecureHTTPOnly {
-		b.emit(b.listener(lbName, portHTTP, "HTTP", forward))
+		http := b.listener(lbName, portHTTP, "HTTP", forward)
+		b.uses(http, Key{"TargetGroup", tgName})
+		b.emit(http)
 		return
 	}
 	https := b.listener(lbName, portHTTPS, "HTTPS", forward)
+	b.uses(https, Key{"TargetGroup", tgName})
 	https.Spec.SSLPolicy = ptrTo(orDefault(b.stack.Spec.LoadBalancer.SSLPolicy, defaultSSLPolicy))
 	if arn := b.stack.Spec.LoadBalancer.CertificateARN; arn != nil {
 		https.Spec.Certificates = []*elbv2v1alpha1.Certificate{{CertificateARN: ptrTo(*arn)}}
 	}
-	b.emit(https, b.listener(lbName, portHTTP, "HTTP", []*elbv2v1alpha1.Action{{
-		Type: ptrTo("redirect"),
-		RedirectConfig: &elbv2v1alpha1.RedirectActionConfig{
-			Protocol:   ptrTo("HTTPS"),
-			Port:       ptrTo(strconv.Itoa(portHTTPS)),
-			StatusCode: ptrTo("HTTP_301"),
+	b.emit(https)
+}
+
+// forwardAction forwards to the target group, spelt as AWS answers it: the
+// ARN literally (the elbv2 controller rebuilds the actions from AWS's answer
+// without references, and a reference would differ from it at every read)
+// and the forwardConfig AWS adds to every forward action.
+func (b *builder) forwardAction() []*elbv2v1alpha1.Action {
+	arn := b.obs.TargetGroupARN
+	return []*elbv2v1alpha1.Action{{
+		Type:           ptrTo("forward"),
+		TargetGroupARN: ptrTo(arn),
+		ForwardConfig: &elbv2v1alpha1.ForwardActionConfig{
+			TargetGroups:                []*elbv2v1alpha1.TargetGroupTuple{{TargetGroupARN: ptrTo(arn), Weight: ptrTo(int64(1))}},
+			TargetGroupStickinessConfig: &elbv2v1alpha1.TargetGroupStickinessConfig{Enabled: ptrTo(false)},
 		},
-	}}))
+	}}
+}
+
+// waitListeners records the forwarding listener as waiting for the target
+// group.
+func (b *builder) waitListeners() {
+	l := b.forwardingListener()
+	b.wait(FamilyLoadBalancer, l.Kind, l.Name, "TargetGroup "+b.name(componentTargetGroup, KubernetesName)+" ARN")
 }
 
 // listener renders one listener of the load balancer.

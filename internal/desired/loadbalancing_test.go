@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	elbv2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/elbv2/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/apply"
@@ -43,10 +46,19 @@ func listenerSummary(l *elbv2v1alpha1.Listener) string {
 	for _, a := range l.Spec.DefaultActions {
 		switch *a.Type {
 		case "forward":
-			out = append(out, "forward "+refTo(a.TargetGroupRef))
+			// The ARN literally, as AWS answers, and its forwardConfig.
+			arn := *a.TargetGroupARN
+			fc := a.ForwardConfig
+			if a.TargetGroupRef != nil || fc == nil || len(fc.TargetGroups) != 1 || *fc.TargetGroups[0].TargetGroupARN != arn ||
+				*fc.TargetGroups[0].Weight != 1 || *fc.TargetGroupStickinessConfig.Enabled {
+				out = append(out, "forward in another form than AWS's")
+				continue
+			}
+			name, _, _ := strings.Cut(strings.TrimPrefix(targetGroupDimension(arn), "targetgroup/"), "/")
+			out = append(out, "forward "+name)
 		case "redirect":
 			r := a.RedirectConfig
-			out = append(out, "redirect "+*r.Protocol+":"+*r.Port+" "+*r.StatusCode)
+			out = append(out, "redirect "+*r.Protocol+":"+*r.Port+*r.Path+"?"+*r.Query+" "+*r.StatusCode)
 		default:
 			out = append(out, *a.Type)
 		}
@@ -72,7 +84,7 @@ func TestListeners(t *testing.T) {
 			stack: newStack("prod"),
 			want: []string{
 				"prod-https HTTPS forward prod-api ELBSecurityPolicy-TLS13-1-2-2021-06 " + cert,
-				"prod-http HTTP redirect HTTPS:443 HTTP_301",
+				"prod-http HTTP redirect HTTPS:443/#{path}?#{query} HTTP_301",
 			},
 		},
 		{
@@ -82,19 +94,19 @@ func TestListeners(t *testing.T) {
 			}),
 			want: []string{
 				"prod-https HTTPS forward prod-api ELBSecurityPolicy-TLS13-1-3-2021-06 " + cert,
-				"prod-http HTTP redirect HTTPS:443 HTTP_301",
+				"prod-http HTTP redirect HTTPS:443/#{path}?#{query} HTTP_301",
 			},
 		},
 		{
 			name:  "an insecure development stack has a single HTTP listener that forwards",
 			stack: newStack("dev", withDevelopment()),
-			want:  []string{"dev-http HTTP forward dev-api"},
+			want:  []string{"dev-http HTTP forward prod-api"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			for _, l := range ofKind[*elbv2v1alpha1.Listener](mustBuild(t, tt.stack, Observed{}).Objects) {
+			for _, l := range ofKind[*elbv2v1alpha1.Listener](mustBuild(t, tt.stack, observedAll()).Objects) {
 				got = append(got, listenerSummary(l))
 				if refTo(l.Spec.LoadBalancerRef) != tt.stack.Name+"-alb" {
 					t.Errorf("listener %s is on %q", l.Name, refTo(l.Spec.LoadBalancerRef))
@@ -176,13 +188,117 @@ func TestLoadBalancerAttributes(t *testing.T) {
 func TestLoadBalancerNames(t *testing.T) {
 	for _, stackName := range []string{"prod", "internal", "internal-docs", "customer-documents-production-eu-central"} {
 		t.Run("a stack named "+stackName+" gets load balancer and target group names AWS accepts", func(t *testing.T) {
-			objs := mustBuild(t, newStack(stackName), Observed{}).Objects
+			objs := mustBuild(t, newStack(stackName), observedAll()).Objects
 			lb := only[*elbv2v1alpha1.LoadBalancer](t, objs)
 			tg := only[*elbv2v1alpha1.TargetGroup](t, objs)
 			for _, n := range []string{*lb.Spec.Name, *tg.Spec.Name} {
 				if !ValidName(n, ELBName) || len(n) > 32 || strings.HasPrefix(n, "internal-") {
 					t.Errorf("name %q is not a valid ELB name", n)
 				}
+			}
+		})
+	}
+}
+
+func TestTheTargetGroupNeedsTheELBv2IgnoreFieldDriftGate(t *testing.T) {
+	tests := []struct {
+		name     string
+		gate     Gate
+		exists   bool
+		rendered bool
+		readOnly bool
+		waits    string
+	}{
+		{name: "with the gate, the target group ignores the drift of its targets", gate: GateOn, exists: true, rendered: true},
+		{name: "with the gate, a new target group is created", gate: GateOn, rendered: true},
+		{name: "without the gate, a new target group is not created and says why", gate: GateOff, waits: "IgnoreFieldDrift feature gate"},
+		{name: "without the gate, an existing target group is held read-only", gate: GateOff, exists: true, rendered: true, readOnly: true},
+		{name: "until the probe answers, a new target group waits for it", gate: GateUnknown, waits: "gate probe"},
+		{name: "until the probe answers, an existing target group is held read-only", gate: GateUnknown, exists: true, rendered: true, readOnly: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stack := newStack("prod")
+			obs := withNetworkUp(stack, observedAll())
+			obs.ELBv2IgnoreFieldDrift = tt.gate
+			if !tt.exists {
+				obs.TargetGroupARN = ""
+			}
+			res, err := Build(stack, obs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tgs := ofKind[*elbv2v1alpha1.TargetGroup](res.Objects)
+			if got := len(tgs) == 1; got != tt.rendered {
+				t.Fatalf("target group rendered = %v, want %v", got, tt.rendered)
+			}
+			if !tt.rendered {
+				for _, w := range res.Waiting {
+					if w.Kind == "TargetGroup" && strings.Contains(w.WaitsFor, tt.waits) {
+						return
+					}
+				}
+				t.Fatalf("waiting %+v, want the target group waiting for %q", res.Waiting, tt.waits)
+			}
+			tg := tgs[0]
+			if tg.Annotations[AnnotationIgnoreFieldDrift] != "spec.targets" {
+				t.Errorf("ignore-field-drift = %q, want spec.targets", tg.Annotations[AnnotationIgnoreFieldDrift])
+			}
+			if got := tg.Annotations[AnnotationReadOnly] == "true"; got != tt.readOnly {
+				t.Errorf("read-only = %v, want %v", got, tt.readOnly)
+			}
+		})
+	}
+}
+
+func TestGateProbesCannotChangeAnythingInAWS(t *testing.T) {
+	for _, c := range stacksUnderTest() {
+		t.Run("the probes of "+c.name+" are read-only, retained and refer to nothing", func(t *testing.T) {
+			ps := probes(mustBuild(t, c.stack, Observed{}).Objects)
+			if len(ps) != 2 {
+				t.Fatalf("probes = %v, want elbv2 and rds", ps)
+			}
+			for controller, p := range ps {
+				a := p.GetAnnotations()
+				if a[AnnotationReadOnly] != "true" || a[AnnotationDeletionPolicy] != "retain" || a[AnnotationIgnoreFieldDrift] != probeMalformedPath {
+					t.Errorf("%s probe annotations = %v", controller, a)
+				}
+				for _, d := range DependenciesOf(p) {
+					if !strings.HasSuffix(d.Name, "-"+componentAbsent) {
+						t.Errorf("%s probe depends on %s, a child that exists", controller, d)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestProbeResult(t *testing.T) {
+	cond := func(typ ackv1alpha1.ConditionType, status corev1.ConditionStatus, msg string) *ackv1alpha1.Condition {
+		return &ackv1alpha1.Condition{Type: typ, Status: status, Message: &msg}
+	}
+	tests := []struct {
+		name  string
+		conds []*ackv1alpha1.Condition
+		want  Gate
+	}{
+		{"no answer yet", nil, GateUnknown},
+		{"the runtime refused the malformed path: the gate is on", []*ackv1alpha1.Condition{
+			cond(ackv1alpha1.ConditionTypeTerminal, corev1.ConditionTrue, "ignore-field-drift annotation contains malformed paths [spec..docuflowGateProbe]; fix the annotation"),
+		}, GateOn},
+		{"the runtime went on to the references: the gate is off", []*ackv1alpha1.Condition{
+			cond(ackv1alpha1.ConditionTypeReferencesResolved, corev1.ConditionUnknown, "Reference resolution failed"),
+		}, GateOff},
+		{"another terminal error is no answer of the gate", []*ackv1alpha1.Condition{
+			cond(ackv1alpha1.ConditionTypeTerminal, corev1.ConditionTrue, "read-only resource not found"),
+		}, GateOff},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &elbv2v1alpha1.TargetGroup{}
+			p.Status.Conditions = tt.conds
+			if got := ProbeResult(p); got != tt.want {
+				t.Errorf("ProbeResult = %v, want %v", got, tt.want)
 			}
 		})
 	}

@@ -154,6 +154,11 @@ func (b *builder) network() {
 			CIDRBlocks:         []*string{ptrTo(b.s.VPCCIDR)},
 			EnableDNSSupport:   ptrTo(true),
 			EnableDNSHostnames: ptrTo(true),
+			// AWS's defaults, stated: the ec2 controller compares every
+			// field AWS answers with, and sees a field left out as drift
+			// at every resync.
+			InstanceTenancy:                  ptrTo("default"),
+			EnableNetworkAddressUsageMetrics: ptrTo(false),
 			// Security Hub EC2.2: the default security group allows nothing.
 			DisallowSecurityGroupDefaultRules: ptrTo(true),
 			Tags:                              b.ec2Tags(componentVPC),
@@ -214,6 +219,15 @@ func (b *builder) network() {
 				MapPublicIPOnLaunch: ptrTo(false),
 				RouteTableRefs:      refs(b.name(privateRoutesComponent(z), KubernetesName)),
 				Tags:                b.ec2Tags(priv),
+				// AWS's defaults, stated: the ec2 controller sees an
+				// attribute left out as drift and calls
+				// ModifySubnetAttribute for it at every resync.
+				AssignIPv6AddressOnCreation:     ptrTo(false),
+				EnableDNS64:                     ptrTo(false),
+				EnableResourceNameDNSAAAARecord: ptrTo(false),
+				EnableResourceNameDNSARecord:    ptrTo(false),
+				HostnameType:                    ptrTo("ip-name"),
+				IPv6Native:                      ptrTo(false),
 			},
 		}, &ec2v1alpha1.Subnet{
 			TypeMeta:   ec2Meta("Subnet"),
@@ -228,6 +242,15 @@ func (b *builder) network() {
 				MapPublicIPOnLaunch: ptrTo(false),
 				RouteTableRefs:      refs(publicRoutesName),
 				Tags:                b.ec2Tags(pub),
+				// AWS's defaults, stated: the ec2 controller sees an
+				// attribute left out as drift and calls
+				// ModifySubnetAttribute for it at every resync.
+				AssignIPv6AddressOnCreation:     ptrTo(false),
+				EnableDNS64:                     ptrTo(false),
+				EnableResourceNameDNSAAAARecord: ptrTo(false),
+				EnableResourceNameDNSARecord:    ptrTo(false),
+				HostnameType:                    ptrTo("ip-name"),
+				IPv6Native:                      ptrTo(false),
 			},
 		})
 	}
@@ -258,6 +281,10 @@ func (b *builder) network() {
 	}
 }
 
+// defaultFlowLogFormat is AWS's default flow log record format (version 2
+// fields), stated so that the spec matches what AWS answers.
+const defaultFlowLogFormat = "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}"
+
 // flowLogs renders the flow-log LogGroup, the role VPC Flow Logs assumes to
 // write into it, and the FlowLog itself. The role is scoped to the log group's
 // ARN and the FlowLog names the VPC by ID (FlowLog has no reference field), so
@@ -278,7 +305,9 @@ func (b *builder) flowLogs(vpcName string) {
 	if b.obs.FlowLogGroupARN == "" {
 		b.wait(FamilyNetwork, "Role", roleName, "LogGroup "+groupName+" ARN")
 	} else {
-		b.emit(b.flowLogRole())
+		role := b.flowLogRole()
+		b.uses(role, Key{"LogGroup", groupName})
+		b.emit(role)
 	}
 
 	flowLogName := b.name(componentFlowLog, KubernetesName)
@@ -294,7 +323,7 @@ func (b *builder) flowLogs(vpcName string) {
 		b.wait(FamilyNetwork, "FlowLog", flowLogName, missing...)
 		return
 	}
-	b.emit(&ec2v1alpha1.FlowLog{
+	flowLog := &ec2v1alpha1.FlowLog{
 		TypeMeta:   ec2Meta("FlowLog"),
 		ObjectMeta: objectMeta(b.stack, FamilyNetwork, componentFlowLog),
 		Spec: ec2v1alpha1.FlowLogSpec{
@@ -307,9 +336,12 @@ func (b *builder) flowLogs(vpcName string) {
 			// AWS's default, stated so the spec is complete: only tags of a
 			// FlowLog can change after creation.
 			MaxAggregationInterval: ptrTo(int64(600)),
+			LogFormat:              ptrTo(defaultFlowLogFormat),
 			Tags:                   b.ec2Tags(componentFlowLog),
 		},
-	})
+	}
+	b.uses(flowLog, Key{"VPC", vpcName})
+	b.emit(flowLog)
 }
 
 // flowLogRole is the role VPC Flow Logs assumes, allowed only to write log
@@ -329,6 +361,8 @@ func (b *builder) flowLogRole() *iamv1alpha1.Role {
 		ObjectMeta: objectMeta(b.stack, FamilyNetwork, componentFlowLogs),
 		Spec: iamv1alpha1.RoleSpec{
 			Name:                     ptrTo(b.name(componentFlowLogs, IAMRoleName)),
+			Path:                     ptrTo("/"),
+			MaxSessionDuration:       ptrTo(int64(roleMaxSessionSeconds)),
 			Description:              ptrTo("Lets VPC Flow Logs write the flow logs of DocuFlow stack " + b.stack.Namespace + "/" + b.stack.Name + "."),
 			AssumeRolePolicyDocument: ptrTo(trust),
 			InlinePolicies:           map[string]*string{"flow-log-delivery": ptrTo(delivery)},

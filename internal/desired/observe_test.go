@@ -1,6 +1,7 @@
 package desired
 
 import (
+	"reflect"
 	"testing"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
@@ -101,7 +102,20 @@ func everyChild(t *testing.T) ([]core.Object, Observed) {
 		}(),
 		observedScalableTarget("prod-api", corev1.ConditionTrue),
 		&ec2v1alpha1.Subnet{ObjectMeta: meta("prod-private-us-east-1a")},
-	}, all
+		&ec2v1alpha1.Subnet{ObjectMeta: meta("prod-private-us-east-1b"), Status: ec2v1alpha1.SubnetStatus{SubnetID: ptrTo("subnet-0b")}},
+		&ec2v1alpha1.SecurityGroup{ObjectMeta: meta("prod-service-sg"), Status: ec2v1alpha1.SecurityGroupStatus{ID: ptrTo("sg-0s")}},
+	}, withObservedChildren(all)
+}
+
+// withObservedChildren adds to observedAll what everyChild's children
+// report besides it: one subnet's and one security group's ID, that the
+// database exists, and the Service as the operator last wrote it.
+func withObservedChildren(all Observed) Observed {
+	all.SubnetIDs = map[string]string{"prod-private-us-east-1b": "subnet-0b"}
+	all.SecurityGroupIDs = map[string]string{"prod-service-sg": "sg-0s"}
+	all.DBInstanceExists = true
+	all.Service = ServiceObservation{Exists: true, TaskDefinition: all.ServiceTaskDefinitionARN}
+	return all
 }
 
 func TestObserve(t *testing.T) {
@@ -130,7 +144,7 @@ func TestObserve(t *testing.T) {
 			},
 			want: Observed{
 				DBSecretARN: all.DBSecretARN, DBEndpointAddress: all.DBEndpointAddress, DBEndpointPort: all.DBEndpointPort,
-				ExecutionRoleARN: all.ExecutionRoleARN,
+				ExecutionRoleARN: all.ExecutionRoleARN, DBInstanceExists: true,
 			},
 		},
 		{
@@ -157,7 +171,7 @@ func TestObserve(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Observe(newStack("prod"), tt.children); got != tt.want {
+			if got := Observe(newStack("prod"), tt.children); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Observe() = %+v, want %+v", got, tt.want)
 			}
 		})

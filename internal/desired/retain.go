@@ -8,14 +8,6 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
 )
 
-// Key names one child by kind and name.
-type Key struct {
-	// Kind is the child's ACK kind.
-	Kind string
-	// Name is the child's metadata.name.
-	Name string
-}
-
 // Retained lists the children that deletionPolicy Retain keeps in AWS: the
 // database and everything it needs to keep running and stay reachable from
 // inside the VPC — its subnet and parameter groups, the VPC, the private

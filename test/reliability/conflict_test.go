@@ -15,6 +15,7 @@ import (
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	elbv2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/elbv2/v1alpha1"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/desired"
 )
 
 // intruder is another writer, with a field manager of its own.
@@ -51,6 +52,9 @@ func forgeStatus(t *testing.T, key client.ObjectKey, withGeneration bool) {
 func tamperWithChildren(t *testing.T, key client.ObjectKey) (db, tg client.ObjectKey) {
 	t.Helper()
 	for k, o := range children(t, key) {
+		if _, probe := desired.IsProbe(o); probe {
+			continue
+		}
 		var patch string
 		switch {
 		case strings.HasPrefix(k, "DBInstance/"):

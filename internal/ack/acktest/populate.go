@@ -10,7 +10,7 @@ import (
 )
 
 // populateMaxDepth stops Populate on recursive types.
-const populateMaxDepth = 12
+const populateMaxDepth = 16
 
 // populatedTime is the value Populate gives to every metav1.Time.
 var populatedTime = metav1.NewTime(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))

@@ -31,6 +31,8 @@ type FlowLogSpec struct {
 	DeliverLogsPermissionRef *ackv1alpha1.AWSResourceReferenceWrapper `json:"deliverLogsPermissionRef,omitempty"`
 	// MaxAggregationInterval is 60 or 600 seconds.
 	MaxAggregationInterval *int64 `json:"maxAggregationInterval,omitempty"`
+	// LogFormat is the fields of a flow log record, in order.
+	LogFormat *string `json:"logFormat,omitempty"`
 	// Tags are the AWS tags of the flow log.
 	Tags []*Tag `json:"tags,omitempty"`
 }

@@ -22,6 +22,21 @@ type SubnetSpec struct {
 	MapPublicIPOnLaunch *bool `json:"mapPublicIPOnLaunch,omitempty"`
 	// RouteTables are the IDs of the route tables associated with the subnet.
 	RouteTables []*string `json:"routeTables,omitempty"`
+	// AssignIPv6AddressOnCreation gives new network interfaces an IPv6
+	// address.
+	AssignIPv6AddressOnCreation *bool `json:"assignIPv6AddressOnCreation,omitempty"`
+	// EnableDNS64 answers IPv6-only clients with synthesised addresses.
+	EnableDNS64 *bool `json:"enableDNS64,omitempty"`
+	// EnableResourceNameDNSAAAARecord answers resource-name DNS queries
+	// with AAAA records.
+	EnableResourceNameDNSAAAARecord *bool `json:"enableResourceNameDNSAAAARecord,omitempty"`
+	// EnableResourceNameDNSARecord answers resource-name DNS queries with A
+	// records.
+	EnableResourceNameDNSARecord *bool `json:"enableResourceNameDNSARecord,omitempty"`
+	// HostnameType is ip-name or resource-name.
+	HostnameType *string `json:"hostnameType,omitempty"`
+	// IPv6Native makes an IPv6-only subnet.
+	IPv6Native *bool `json:"ipv6Native,omitempty"`
 	// RouteTableRefs resolve RouteTables from RouteTables' status.routeTableID.
 	RouteTableRefs []*ackv1alpha1.AWSResourceReferenceWrapper `json:"routeTableRefs,omitempty"`
 	// Tags are the AWS tags of the subnet.

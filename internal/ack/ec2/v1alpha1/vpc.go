@@ -20,6 +20,9 @@ type VPCSpec struct {
 	DisallowSecurityGroupDefaultRules *bool `json:"disallowSecurityGroupDefaultRules,omitempty"`
 	// InstanceTenancy is default or dedicated.
 	InstanceTenancy *string `json:"instanceTenancy,omitempty"`
+	// EnableNetworkAddressUsageMetrics publishes network address usage
+	// metrics.
+	EnableNetworkAddressUsageMetrics *bool `json:"enableNetworkAddressUsageMetrics,omitempty"`
 	// Tags are the AWS tags of the VPC.
 	Tags []*Tag `json:"tags,omitempty"`
 }

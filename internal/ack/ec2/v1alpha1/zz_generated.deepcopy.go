@@ -227,6 +227,11 @@ func (in *FlowLogSpec) DeepCopyInto(out *FlowLogSpec) {
 		*out = new(int64)
 		**out = **in
 	}
+	if in.LogFormat != nil {
+		in, out := &in.LogFormat, &out.LogFormat
+		*out = new(string)
+		**out = **in
+	}
 	if in.Tags != nil {
 		in, out := &in.Tags, &out.Tags
 		*out = make([]*Tag, len(*in))
@@ -1105,6 +1110,36 @@ func (in *SubnetSpec) DeepCopyInto(out *SubnetSpec) {
 			}
 		}
 	}
+	if in.AssignIPv6AddressOnCreation != nil {
+		in, out := &in.AssignIPv6AddressOnCreation, &out.AssignIPv6AddressOnCreation
+		*out = new(bool)
+		**out = **in
+	}
+	if in.EnableDNS64 != nil {
+		in, out := &in.EnableDNS64, &out.EnableDNS64
+		*out = new(bool)
+		**out = **in
+	}
+	if in.EnableResourceNameDNSAAAARecord != nil {
+		in, out := &in.EnableResourceNameDNSAAAARecord, &out.EnableResourceNameDNSAAAARecord
+		*out = new(bool)
+		**out = **in
+	}
+	if in.EnableResourceNameDNSARecord != nil {
+		in, out := &in.EnableResourceNameDNSARecord, &out.EnableResourceNameDNSARecord
+		*out = new(bool)
+		**out = **in
+	}
+	if in.HostnameType != nil {
+		in, out := &in.HostnameType, &out.HostnameType
+		*out = new(string)
+		**out = **in
+	}
+	if in.IPv6Native != nil {
+		in, out := &in.IPv6Native, &out.IPv6Native
+		*out = new(bool)
+		**out = **in
+	}
 	if in.RouteTableRefs != nil {
 		in, out := &in.RouteTableRefs, &out.RouteTableRefs
 		*out = make([]*corev1alpha1.AWSResourceReferenceWrapper, len(*in))
@@ -1518,6 +1553,11 @@ func (in *VPCSpec) DeepCopyInto(out *VPCSpec) {
 	if in.InstanceTenancy != nil {
 		in, out := &in.InstanceTenancy, &out.InstanceTenancy
 		*out = new(string)
+		**out = **in
+	}
+	if in.EnableNetworkAddressUsageMetrics != nil {
+		in, out := &in.EnableNetworkAddressUsageMetrics, &out.EnableNetworkAddressUsageMetrics
+		*out = new(bool)
 		**out = **in
 	}
 	if in.Tags != nil {

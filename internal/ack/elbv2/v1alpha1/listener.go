@@ -49,10 +49,40 @@ type Action struct {
 	TargetGroupARN *string `json:"targetGroupARN,omitempty"`
 	// TargetGroupRef resolves TargetGroupARN from a TargetGroup's ARN.
 	TargetGroupRef *ackv1alpha1.AWSResourceReferenceWrapper `json:"targetGroupRef,omitempty"`
+	// ForwardConfig spreads a forward action over target groups; AWS
+	// answers with it even for a single target group.
+	ForwardConfig *ForwardActionConfig `json:"forwardConfig,omitempty"`
 	// RedirectConfig configures a redirect action.
 	RedirectConfig *RedirectActionConfig `json:"redirectConfig,omitempty"`
 	// FixedResponseConfig configures a fixed-response action.
 	FixedResponseConfig *FixedResponseActionConfig `json:"fixedResponseConfig,omitempty"`
+}
+
+// ForwardActionConfig is the target groups of a forward action.
+type ForwardActionConfig struct {
+	// TargetGroups are the target groups and their weights.
+	TargetGroups []*TargetGroupTuple `json:"targetGroups,omitempty"`
+	// TargetGroupStickinessConfig sets stickiness across the target groups.
+	TargetGroupStickinessConfig *TargetGroupStickinessConfig `json:"targetGroupStickinessConfig,omitempty"`
+}
+
+// TargetGroupTuple is one target group of a forward action.
+type TargetGroupTuple struct {
+	// TargetGroupARN is the target group's ARN.
+	TargetGroupARN *string `json:"targetGroupARN,omitempty"`
+	// TargetGroupRef resolves TargetGroupARN from a TargetGroup's ARN.
+	TargetGroupRef *ackv1alpha1.AWSResourceReferenceWrapper `json:"targetGroupRef,omitempty"`
+	// Weight is the share of traffic the target group gets.
+	Weight *int64 `json:"weight,omitempty"`
+}
+
+// TargetGroupStickinessConfig is stickiness across a forward action's target
+// groups.
+type TargetGroupStickinessConfig struct {
+	// DurationSeconds is how long a client sticks to a target group.
+	DurationSeconds *int64 `json:"durationSeconds,omitempty"`
+	// Enabled turns stickiness on.
+	Enabled *bool `json:"enabled,omitempty"`
 }
 
 // RedirectActionConfig is a redirect; unset parts keep the request's values.

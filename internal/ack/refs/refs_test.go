@@ -1,4 +1,4 @@
-package acksim
+package refs
 
 import (
 	"reflect"
@@ -22,16 +22,16 @@ func TestEveryReferenceFieldHasATargetAndALiteral(t *testing.T) {
 		obj := proto.DeepCopyObject().(core.Object)
 		acktest.Populate(obj)
 		kind := reflect.TypeOf(obj).Elem().Name()
-		for _, site := range referenceSites(obj) {
+		for _, site := range Sites(obj) {
 			total++
-			if _, ok := refTargets[site.base]; !ok {
-				t.Errorf("%s %s: no target for reference base %q", kind, site.path, site.base)
+			if _, ok := Targets[site.Base]; !ok {
+				t.Errorf("%s %s: no target for reference base %q", kind, site.Path, site.Base)
 			}
-			if site.literal == "" || !site.literalSet {
-				t.Errorf("%s %s: no literal value field found beside it", kind, site.path)
+			if site.Literal == "" || !site.LiteralSet {
+				t.Errorf("%s %s: no literal value field found beside it", kind, site.Path)
 			}
-			if len(site.refs) == 0 {
-				t.Errorf("%s %s: populated reference not collected", kind, site.path)
+			if len(site.Refs) == 0 {
+				t.Errorf("%s %s: populated reference not collected", kind, site.Path)
 			}
 		}
 	}
@@ -82,9 +82,9 @@ func TestReferenceSitesFindNestedReferences(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := map[string]string{}
-			for _, s := range referenceSites(tt.obj) {
-				if len(s.refs) > 0 {
-					got[s.path] = s.literal
+			for _, s := range Sites(tt.obj) {
+				if len(s.Refs) > 0 {
+					got[s.Path] = s.Literal
 				}
 			}
 			if !reflect.DeepEqual(got, tt.want) {
@@ -100,23 +100,27 @@ func TestReferenceSitesIgnoreEmptyWrappersAndSeeLiterals(t *testing.T) {
 		VPCRef:         ref("main"),
 		RouteTableRefs: []*ackv1alpha1.AWSResourceReferenceWrapper{{}, {From: &ackv1alpha1.AWSResourceReference{Name: ptr.To("")}}},
 	}}
-	var vpc, rtb *refSite
-	sites := referenceSites(subnet)
+	var vpc, rtb *Site
+	sites := Sites(subnet)
 	for i := range sites {
-		switch sites[i].field {
+		switch sites[i].Field {
 		case "vpcRef":
 			vpc = &sites[i]
 		case "routeTableRefs":
 			rtb = &sites[i]
 		}
 	}
-	if vpc == nil || !vpc.literalSet || len(vpc.refs) != 1 {
+	if vpc == nil || !vpc.LiteralSet || len(vpc.Refs) != 1 {
 		t.Errorf("vpcRef site = %+v, want one ref and its literal set", vpc)
 	}
-	if rtb == nil || len(rtb.refs) != 0 || rtb.literal != "routeTables" {
+	if rtb == nil || len(rtb.Refs) != 0 || rtb.Literal != "routeTables" {
 		t.Errorf("routeTableRefs site = %+v, want no refs and literal routeTables", rtb)
 	}
-	if !slices.ContainsFunc(sites, func(s refSite) bool { return s.base == "vpc" }) {
+	if !slices.ContainsFunc(sites, func(s Site) bool { return s.Base == "vpc" }) {
 		t.Errorf("sites = %+v", sites)
 	}
+}
+
+func ref(name string) *ackv1alpha1.AWSResourceReferenceWrapper {
+	return &ackv1alpha1.AWSResourceReferenceWrapper{From: &ackv1alpha1.AWSResourceReference{Name: ptr.To(name)}}
 }

@@ -1,4 +1,4 @@
-package acksim
+package refs
 
 import (
 	"fmt"
@@ -11,32 +11,35 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
 )
 
-// refTarget is what a reference field resolves to (REFERENCE §13).
-type refTarget struct {
-	kind     string
-	group    string
-	resource string
-	// path is the JSON path of the value in the referenced object.
-	path []string
-	// field is the runtime's spelling of that path, used in its messages.
-	field string
-	// skipState skips the Synced and Terminal checks, as the ec2 controller
+// Target is what a reference field resolves to (REFERENCE §13).
+type Target struct {
+	// Kind is the referenced ACK kind.
+	Kind string
+	// Group is the referenced kind's API group.
+	Group string
+	// Resource is the referenced kind's plural resource name.
+	Resource string
+	// Path is the JSON path of the value in the referenced object.
+	Path []string
+	// Field is the runtime's spelling of that path, used in its messages.
+	Field string
+	// SkipState skips the Synced and Terminal checks, as the ec2 controller
 	// does for SecurityGroup groupRef so that groups can reference each other.
-	skipState bool
+	SkipState bool
 }
 
 // ec2StatusField is a target in the status of an EC2 kind: every kind whose
 // status holds a reference target is an EC2 one.
-func ec2StatusField(kind, resource, jsonName, goName string) refTarget {
-	return refTarget{kind: kind, group: ec2Group, resource: resource, path: []string{"status", jsonName}, field: "Status." + goName}
+func ec2StatusField(kind, resource, jsonName, goName string) Target {
+	return Target{Kind: kind, Group: ec2Group, Resource: resource, Path: []string{"status", jsonName}, Field: "Status." + goName}
 }
 
-func specField(kind, group, resource, jsonName, goName string) refTarget {
-	return refTarget{kind: kind, group: group, resource: resource, path: []string{"spec", jsonName}, field: "Spec." + goName}
+func specField(kind, group, resource, jsonName, goName string) Target {
+	return Target{Kind: kind, Group: group, Resource: resource, Path: []string{"spec", jsonName}, Field: "Spec." + goName}
 }
 
-func arnField(kind, group, resource string) refTarget {
-	return refTarget{kind: kind, group: group, resource: resource, path: []string{"status", "ackResourceMetadata", "arn"}, field: "Status.ACKResourceMetadata.ARN"}
+func arnField(kind, group, resource string) Target {
+	return Target{Kind: kind, Group: group, Resource: resource, Path: []string{"status", "ackResourceMetadata", "arn"}, Field: "Status.ACKResourceMetadata.ARN"}
 }
 
 const (
@@ -58,12 +61,12 @@ var (
 	roleTarget   = arnField("Role", iamGroup, "roles")
 	policyTarget = arnField("Policy", iamGroup, "policies")
 	kmsTarget    = arnField("Key", kmsGroup, kmsResource)
-	groupTarget  = func() refTarget { t := sgTarget; t.skipState = true; return t }()
+	groupTarget  = func() Target { t := sgTarget; t.SkipState = true; return t }()
 )
 
-// refTargets maps a reference field's JSON name, without its Ref or Refs
+// Targets maps a reference field's JSON name, without its Ref or Refs
 // suffix, to its target. The names mean the same thing in every mirrored kind.
-var refTargets = map[string]refTarget{
+var Targets = map[string]Target{
 	"vpc":                        vpcTarget,
 	"subnet":                     subnetTarget,
 	"routeTable":                 rtbTarget,
@@ -103,27 +106,44 @@ var (
 	wrapperSliceType = reflect.TypeFor[[]*ackv1alpha1.AWSResourceReferenceWrapper]()
 )
 
-// refSite is one reference field found in a spec.
-type refSite struct {
-	// path is the field's JSON path, e.g. spec.routes[0].gatewayRef.
-	path string
-	// field is the field's JSON name, e.g. gatewayRef.
-	field string
-	// base is field without the Ref or Refs suffix, the key of refTargets.
-	base string
-	// literal is the JSON name of the value field the reference replaces
+// Site is one reference field found in a spec.
+type Site struct {
+	// Path is the field's JSON path, e.g. spec.routes[0].gatewayRef.
+	Path string
+	// Field is the field's JSON name, e.g. gatewayRef.
+	Field string
+	// Base is Field without the Ref or Refs suffix, the key of Targets.
+	Base string
+	// Literal is the JSON name of the value field the reference replaces
 	// (vpcID for vpcRef), or "" when the struct has none.
-	literal    string
-	literalSet bool
-	// refs are the set references; an empty wrapper is no reference.
-	refs []*ackv1alpha1.AWSResourceReferenceWrapper
+	Literal string
+	// LiteralSet reports that the value field is set beside the reference,
+	// which ACK refuses.
+	LiteralSet bool
+	// Refs are the set references; an empty wrapper is no reference.
+	Refs []*ackv1alpha1.AWSResourceReferenceWrapper
 }
 
-// referenceSites finds every *Ref and *Refs field of type
+// TargetOf returns the target of a reference site.
+func TargetOf(s Site) (Target, bool) {
+	t, ok := Targets[s.Base]
+	return t, ok
+}
+
+// Names returns the names of the objects a site's references point to.
+func (s Site) Names() []string {
+	out := make([]string, 0, len(s.Refs))
+	for _, r := range s.Refs {
+		out = append(out, *r.From.Name)
+	}
+	return out
+}
+
+// Sites finds every *Ref and *Refs field of type
 // AWSResourceReferenceWrapper in obj's spec, at any depth, in field order.
 // Sites whose references are all empty are included with no refs, so callers
 // can still check the literal/ref exclusion.
-func referenceSites(obj core.Object) []refSite {
+func Sites(obj core.Object) []Site {
 	v := reflect.ValueOf(obj)
 	for v.Kind() == reflect.Pointer {
 		if v.IsNil() {
@@ -138,12 +158,12 @@ func referenceSites(obj core.Object) []refSite {
 	if !spec.IsValid() {
 		return nil
 	}
-	var sites []refSite
+	var sites []Site
 	walkRefs(spec, "spec", &sites)
 	return sites
 }
 
-func walkRefs(v reflect.Value, path string, sites *[]refSite) {
+func walkRefs(v reflect.Value, path string, sites *[]Site) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
@@ -176,9 +196,9 @@ func walkRefs(v reflect.Value, path string, sites *[]refSite) {
 				continue
 			}
 			if base, ok := refBase(f, name); ok {
-				site := refSite{path: path + "." + name, field: name, base: base}
-				site.literal, site.literalSet = literalSibling(v, base)
-				site.refs = setRefs(fv)
+				site := Site{Path: path + "." + name, Field: name, Base: base}
+				site.Literal, site.LiteralSet = literalSibling(v, base)
+				site.Refs = setRefs(fv)
 				*sites = append(*sites, site)
 				continue
 			}
