@@ -268,7 +268,8 @@ const keptTaskDefinitions = 3
 // task definitions kept for rollback and children that only wait to be
 // rendered again. Like a stack's deletion, it follows the dependencies: a
 // child goes only once no other child depends on it (the endpoints before
-// their security group), the rest on a later pass.
+// their security group; groups whose rules name each other together), the
+// rest on a later pass.
 func (r *DocuFlowStackReconciler) pruneChildren(ctx context.Context, s *scope) error {
 	want := map[childKey]bool{}
 	for _, obj := range s.desired.Objects {
@@ -280,16 +281,14 @@ func (r *DocuFlowStackReconciler) pruneChildren(ctx context.Context, s *scope) e
 	for _, k := range previousTaskDefinitions(s, want) {
 		want[k] = true
 	}
-	needed := map[childKey]bool{}
-	for key, obj := range s.observed {
-		for _, d := range desired.DependenciesOf(obj) {
-			if k := (childKey{d.Kind, d.Name}); k != key {
-				needed[k] = true
-			}
-		}
+	leaving := func(k desired.Key) bool {
+		obj := s.observed[childKey{k.Kind, k.Name}]
+		return !want[childKey{k.Kind, k.Name}] || (obj != nil && !obj.GetDeletionTimestamp().IsZero())
 	}
-	for key, obj := range s.observed {
-		if want[key] || needed[key] || !obj.GetDeletionTimestamp().IsZero() {
+	for _, k := range desired.Removable(s.observedList(), leaving) {
+		key := childKey{k.Kind, k.Name}
+		obj := s.observed[key]
+		if obj == nil || !obj.GetDeletionTimestamp().IsZero() {
 			continue
 		}
 		if err := r.Delete(ctx, obj); err != nil && !apierrors.IsNotFound(err) {

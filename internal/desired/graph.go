@@ -120,46 +120,83 @@ func setAnnotation(o core.Object, key, value string) {
 	o.SetAnnotations(ann)
 }
 
-// DeletionLayers orders children for deletion: each layer holds the children
-// nothing in a later layer depends on, so deleting layer by layer never asks
-// AWS to delete something still in use (a route table before the subnets
-// associated with it, a security group before the load balancer in it).
-// Dependencies on children outside objs are ignored. Should the graph hold a
-// cycle, its members form the last layer together rather than never.
-func DeletionLayers(objs []core.Object) [][]core.Object {
-	dependents := map[Key]int{}
-	present := map[Key]bool{}
-	for _, o := range objs {
-		present[KeyOf(o)] = true
+// DeletionDependenciesOf returns what a child's AWS resource must outlive:
+// its DependenciesOf plus the targets of references ACK resolves without
+// waiting (a security group rule naming another group). Those never hold
+// back a creation, but AWS refuses to delete a group another group's rules
+// still name, so they order deletion.
+func DeletionDependenciesOf(obj core.Object) []Key {
+	out := DependenciesOf(obj)
+	for _, site := range ackrefs.Sites(obj) {
+		t, ok := ackrefs.TargetOf(site)
+		if !ok || !t.SkipState {
+			continue
+		}
+		for _, n := range site.Names() {
+			if k := (Key{t.Kind, n}); !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
 	}
-	deps := map[Key][]Key{}
+	return out
+}
+
+// DeletionLayers orders children for deletion: each layer holds the children
+// nothing in a later layer depends on (DeletionDependenciesOf), so deleting
+// layer by layer never asks AWS to delete something still in use (a route
+// table before the subnets associated with it, a security group before the
+// load balancer in it). Children that depend on each other (security groups
+// whose rules name each other) go in the same layer, once nothing else
+// depends on any of them: each revokes its own rules as ACK deletes it, and
+// AWS then lets the others go. Dependencies on children outside objs are
+// ignored.
+func DeletionLayers(objs []core.Object) [][]core.Object {
+	byKey := map[Key]core.Object{}
+	var keys []Key
 	for _, o := range objs {
 		k := KeyOf(o)
-		for _, d := range DependenciesOf(o) {
-			if present[d] && d != k {
+		if _, dup := byKey[k]; !dup {
+			keys = append(keys, k)
+		}
+		byKey[k] = o
+	}
+	deps := map[Key][]Key{}
+	for _, k := range keys {
+		for _, d := range DeletionDependenciesOf(byKey[k]) {
+			if _, ok := byKey[d]; ok && d != k {
 				deps[k] = append(deps[k], d)
-				dependents[d]++
 			}
 		}
 	}
-	left := slices.Clone(objs)
-	var layers [][]core.Object
-	for len(left) > 0 {
-		var layer, rest []core.Object
-		for _, o := range left {
-			if dependents[KeyOf(o)] == 0 {
-				layer = append(layer, o)
-			} else {
-				rest = append(rest, o)
+	// Collapse every cycle into one group, then peel the groups nothing
+	// left depends on, layer by layer.
+	group := stronglyConnected(keys, deps)
+	dependents := map[int]int{}
+	for _, k := range keys {
+		for _, d := range deps[k] {
+			if group[d] != group[k] {
+				dependents[group[d]]++
 			}
 		}
-		if len(layer) == 0 {
-			layers = append(layers, rest)
-			break
+	}
+	left := keys
+	var layers [][]core.Object
+	for len(left) > 0 {
+		var layer []core.Object
+		var rest []Key
+		for _, k := range left {
+			if dependents[group[k]] == 0 {
+				layer = append(layer, byKey[k])
+			} else {
+				rest = append(rest, k)
+			}
 		}
 		for _, o := range layer {
-			for _, d := range deps[KeyOf(o)] {
-				dependents[d]--
+			k := KeyOf(o)
+			for _, d := range deps[k] {
+				if group[d] != group[k] {
+					dependents[group[d]]--
+				}
 			}
 		}
 		slices.SortFunc(layer, func(a, b core.Object) int { return strings.Compare(KeyOf(a).String(), KeyOf(b).String()) })
@@ -167,4 +204,92 @@ func DeletionLayers(objs []core.Object) [][]core.Object {
 		left = rest
 	}
 	return layers
+}
+
+// stronglyConnected numbers the strongly connected components of the graph
+// (Tarjan's algorithm): two keys share a number exactly when each depends,
+// directly or not, on the other.
+func stronglyConnected(keys []Key, deps map[Key][]Key) map[Key]int {
+	index := map[Key]int{}
+	low := map[Key]int{}
+	onStack := map[Key]bool{}
+	group := map[Key]int{}
+	var stack []Key
+	next, groups := 0, 0
+	var visit func(k Key)
+	visit = func(k Key) {
+		index[k], low[k] = next, next
+		next++
+		stack = append(stack, k)
+		onStack[k] = true
+		for _, d := range deps[k] {
+			if _, seen := index[d]; !seen {
+				visit(d)
+				low[k] = min(low[k], low[d])
+			} else if onStack[d] {
+				low[k] = min(low[k], index[d])
+			}
+		}
+		if low[k] == index[k] {
+			for {
+				top := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				onStack[top] = false
+				group[top] = groups
+				if top == k {
+					break
+				}
+			}
+			groups++
+		}
+	}
+	for _, k := range keys {
+		if _, seen := index[k]; !seen {
+			visit(k)
+		}
+	}
+	return group
+}
+
+// Removable returns, of the children leaving (no longer wanted, or already
+// being deleted), those that can be deleted now: every child that depends on
+// one (DeletionDependenciesOf) is leaving too and depends on it only through
+// a cycle they share, as security groups whose rules name each other do.
+func Removable(objs []core.Object, leaving func(Key) bool) []Key {
+	present := map[Key]bool{}
+	var keys []Key
+	for _, o := range objs {
+		if k := KeyOf(o); !present[k] {
+			present[k] = true
+			keys = append(keys, k)
+		}
+	}
+	deps := map[Key][]Key{}
+	for _, o := range objs {
+		k := KeyOf(o)
+		for _, d := range DeletionDependenciesOf(o) {
+			if present[d] && d != k {
+				deps[k] = append(deps[k], d)
+			}
+		}
+	}
+	group := stronglyConnected(keys, deps)
+	held := map[int]bool{}
+	for _, k := range keys {
+		if !leaving(k) {
+			held[group[k]] = true
+		}
+		for _, d := range deps[k] {
+			if group[d] != group[k] {
+				held[group[d]] = true
+			}
+		}
+	}
+	var out []Key
+	for _, k := range keys {
+		if leaving(k) && !held[group[k]] {
+			out = append(out, k)
+		}
+	}
+	return out
 }

@@ -80,17 +80,80 @@ func TestDeletionOrderFollowsWhatAWSRefuses(t *testing.T) {
 	before(Key{"FlowLog", "prod-vpc-flow-log"}, Key{"VPC", "prod-vpc"})
 }
 
-func TestSecurityGroupsNamingEachOtherAreNoDependency(t *testing.T) {
+func TestSecurityGroupsNamingEachOtherBlockNoCreationAndGoTogether(t *testing.T) {
 	// The groups' rules name each other through groupRef, which ACK resolves
-	// without waiting for the peer: a cycle that must neither block creation
-	// nor deletion.
+	// without waiting for the peer: no creation waits on it. AWS refuses to
+	// delete a group another group's rules name (DependencyViolation) and
+	// ACK revokes a group's own rules before deleting it, so the groups must
+	// be deleted together, after everything that sits in them.
 	stack := newStack("prod")
-	for _, sg := range ofKind[*ec2v1alpha1.SecurityGroup](mustBuild(t, stack, observedAll()).Objects) {
+	objs := mustBuild(t, stack, observedFor(t, stack, observedAll())).Objects
+	at := layerOf(DeletionLayers(objs))
+	groups := ofKind[*ec2v1alpha1.SecurityGroup](objs)
+	named := 0
+	for _, sg := range groups {
 		for _, d := range DependenciesOf(sg) {
 			if d.Kind == "SecurityGroup" {
-				t.Errorf("SecurityGroup %s depends on %s", sg.Name, d)
+				t.Errorf("SecurityGroup %s waits for %s to be created", sg.Name, d)
 			}
 		}
+		for _, d := range DeletionDependenciesOf(sg) {
+			if d.Kind != "SecurityGroup" {
+				continue
+			}
+			named++
+			if at[d] < at[KeyOf(sg)] {
+				t.Errorf("SecurityGroup %s (layer %d) names %s (layer %d) in a rule; AWS refuses to delete %[3]s first", sg.Name, at[KeyOf(sg)], d, at[d])
+			}
+		}
+	}
+	if named == 0 {
+		t.Fatal("no security group names another: the scenario does not exercise the cycle")
+	}
+	for _, user := range []Key{{"Service", "prod-api"}, {"LoadBalancer", "prod-alb"}, {"DBInstance", "prod-db"}} {
+		for _, sg := range []string{"prod-alb-sg", "prod-service-sg", "prod-db-sg"} {
+			if k := (Key{"SecurityGroup", sg}); at[user] >= at[k] {
+				t.Errorf("%s (layer %d) is not deleted before SecurityGroup %s (layer %d)", user, at[user], sg, at[k])
+			}
+		}
+	}
+}
+
+func TestPruningWaitsForUsersAndTakesACycleWhole(t *testing.T) {
+	mk := func(name, deps string) core.Object {
+		o := &ec2v1alpha1.VPC{}
+		o.Name, o.Kind = name, "VPC"
+		if deps != "" {
+			o.Annotations = map[string]string{AnnotationDependsOn: deps}
+		}
+		return o
+	}
+	// a and b name each other; c uses a; d stays and uses e.
+	objs := []core.Object{mk("a", "VPC/b"), mk("b", "VPC/a"), mk("c", "VPC/a"), mk("d", "VPC/e"), mk("e", "")}
+	cases := []struct {
+		leaving []string
+		want    []string
+	}{
+		{[]string{"a", "b", "c"}, []string{"c"}},
+		{[]string{"a", "b"}, nil},
+		{[]string{"a"}, nil},
+		{[]string{"e"}, nil},
+		{[]string{"d", "e"}, []string{"d"}},
+	}
+	for _, c := range cases {
+		got := Removable(objs, func(k Key) bool { return slices.Contains(c.leaving, k.Name) })
+		var names []string
+		for _, k := range got {
+			names = append(names, k.Name)
+		}
+		if !slices.Equal(names, c.want) {
+			t.Errorf("leaving %v: removable %v, want %v", c.leaving, names, c.want)
+		}
+	}
+	// Once c is gone, the cycle goes whole.
+	got := Removable(objs[:2], func(Key) bool { return true })
+	if len(got) != 2 {
+		t.Errorf("a cycle nothing else uses: removable %v, want both", got)
 	}
 }
 
