@@ -38,16 +38,15 @@ func TestAnAPIServerRestartedMidCreationLeavesTheOperatorToConvergeWithoutDuplic
 	pid := killAPIServer(t, apiServer.CertDir)
 	// envtest reaps the process in its own goroutine; Stop signals its
 	// process group unless it has seen the exit, so it runs once the
-	// process is gone.
+	// process is gone, and again until that goroutine has recorded the exit
+	// (between the two, Stop finds no process to signal).
 	eventually(t, 10*time.Second, "kube-apiserver reaped", func() error {
 		if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid))); err == nil {
 			return fmt.Errorf("pid %d still exists", pid)
 		}
 		return nil
 	})
-	if err := apiServer.Stop(); err != nil {
-		t.Fatalf("reaping kube-apiserver: %v", err)
-	}
+	eventually(t, 10*time.Second, "envtest to record kube-apiserver's exit", apiServer.Stop)
 	// Down until the operator has felt it: at least one of its requests
 	// (a watch re-established, a write, a read) found nobody listening.
 	seen := failed.Load()
