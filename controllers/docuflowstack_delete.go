@@ -103,7 +103,12 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 func (r *DocuFlowStackReconciler) deleteChild(ctx context.Context, s *scope, obj core.Object, retain bool, policy platformv1alpha1.DeletionPolicy) (string, error) {
 	who := childName(obj)
 	if !obj.GetDeletionTimestamp().IsZero() {
-		return fmt.Sprintf("%s (ACK is deleting it since %s)", who, obj.GetDeletionTimestamp().UTC().Format(time.RFC3339)), nil
+		note := fmt.Sprintf("%s (ACK is deleting it since %s", who, obj.GetDeletionTimestamp().UTC().Format(time.RFC3339))
+		// A deletion AWS refused shows as ACK.Recoverable with AWS's error.
+		if c := obj.ACKStatus().Condition(ackv1alpha1.ConditionTypeRecoverable); isTrue(c) {
+			note += "; AWS said: " + text(c, "an error ACK retries")
+		}
+		return note + ")", nil
 	}
 	if retain {
 		if obj.GetAnnotations()[ackv1alpha1.AnnotationDeletionPolicy] != string(ackv1alpha1.DeletionPolicyRetain) {

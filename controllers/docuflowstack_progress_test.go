@@ -10,8 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
-	"github.com/docuflow/docuflow-operator/internal/desired"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/desired"
 )
 
 // TestProgressInsideAFamilyReachesTheStatusWhileTheFamilyWaits checks that a

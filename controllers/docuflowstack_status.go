@@ -99,6 +99,9 @@ func readinessOf(c childFacts) childState {
 		return childState{Terminal: true, Reason: platformv1alpha1.ReasonTerminal, Message: fmt.Sprintf("%s: %s", who, text(cond, "ACK reports a terminal error"))}
 	}
 	if cond := st.Condition(ackv1alpha1.ConditionTypeRecoverable); isTrue(cond) {
+		if desired.StillCreating(c.Live) {
+			return childState{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf("%s: %s", who, text(cond, "being created"))}
+		}
 		return childState{Reason: platformv1alpha1.ReasonRecoverable, Message: fmt.Sprintf("%s: %s", who, text(cond, "ACK retries after an error"))}
 	}
 	ready := st.Condition(ackv1alpha1.ConditionTypeReady)
@@ -107,6 +110,9 @@ func readinessOf(c childFacts) childState {
 	}
 	if isTrue(ready) {
 		return childState{Ready: true, Reason: platformv1alpha1.ReasonReady}
+	}
+	if note, ok := desired.StillServing(c.Live); ok {
+		return childState{Ready: true, Reason: platformv1alpha1.ReasonReady, Message: fmt.Sprintf("%s: %s", who, note)}
 	}
 	// The runtime marks an unresolved reference Unknown (False only for a
 	// Terminal target or a refused cross-namespace reference), with a

@@ -104,6 +104,39 @@ func TestComputeStatus(t *testing.T) {
 			wantMsg: "VPC p-vpc: referenced resource is not synced yet", wantKStat: status.InProgressStatus,
 		},
 		{
+			name: "an unresolved reference as the real runtime reports it shows its cause, not the generic message",
+			children: []childFacts{
+				{Family: FamilyNetwork, Kind: "Subnet", Name: "p-subnet", Live: vpcWith(func() *ackv1alpha1.Condition {
+					c := cond(ackv1alpha1.ConditionTypeReferencesResolved, corev1.ConditionUnknown, "Reference resolution failed")
+					c.Reason = ptrTo(`vpcs.ec2.services.k8s.aws "p-vpc" not found`)
+					return c
+				}())},
+			},
+			wantReady: metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonWaitingForDependency,
+			wantMsg: `Subnet p-subnet: vpcs.ec2.services.k8s.aws "p-vpc" not found`, wantKStat: status.InProgressStatus,
+		},
+		{
+			name: "a NAT gateway ACK requeues as pending is being created, not failing",
+			children: []childFacts{
+				{Family: FamilyNetwork, Kind: "NATGateway", Name: "p-nat", Live: vpcWith(cond(ackv1alpha1.ConditionTypeRecoverable, corev1.ConditionTrue, "resource is pending"))},
+			},
+			wantReady: metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonCreating,
+			wantMsg: "NATGateway p-nat: resource is pending", wantKStat: status.InProgressStatus,
+		},
+		{
+			name: "a database backing up keeps serving and the stack stays ready",
+			children: []childFacts{
+				{Family: FamilyNetwork, Kind: "VPC", Name: "p-vpc", Live: vpcWith(synced, ready)},
+				{Family: FamilyDatabase, Kind: "DBInstance", Name: "p-db", Live: func() core.Object {
+					d := dbWith(cond(ackv1alpha1.ConditionTypeResourceSynced, corev1.ConditionFalse, "")).(*rdsv1alpha1.DBInstance)
+					d.Status.DBInstanceStatus = ptrTo("backing-up")
+					d.Status.Endpoint = &rdsv1alpha1.Endpoint{Address: ptrTo("p-db.example")}
+					return d
+				}()},
+			},
+			wantReady: metav1.ConditionTrue, wantReason: platformv1alpha1.ReasonReady, wantKStat: status.CurrentStatus,
+		},
+		{
 			name: "a failed write keeps the stack reconciling with the error",
 			children: []childFacts{
 				{Family: FamilyNetwork, Kind: "VPC", Name: "p-vpc", Live: vpcWith(ready)},

@@ -141,6 +141,13 @@ func markTerminal(st *core.ResourceStatus, message string, now metav1.Time) {
 	setCondition(st, ackv1alpha1.ConditionTypeReady, corev1.ConditionFalse, string(ackv1alpha1.ConditionTypeTerminal), message, now)
 }
 
+// markTerminalOnly is the runtime's refusal before any AWS call (a
+// malformed ignore-field-drift annotation): Terminal=True and nothing else
+// touched, as condition.WithTerminalCondition does.
+func markTerminalOnly(st *core.ResourceStatus, message string, now metav1.Time) {
+	setCondition(st, ackv1alpha1.ConditionTypeTerminal, corev1.ConditionTrue, "", message, now)
+}
+
 // markRecoverable is REFERENCE §1.2 for a retried error: Recoverable=True,
 // Synced=Unknown, Ready=False with reason ACK.Recoverable.
 func markRecoverable(st *core.ResourceStatus, message string, now metav1.Time) {

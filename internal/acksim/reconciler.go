@@ -13,6 +13,7 @@ import (
 	"time"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -111,7 +112,8 @@ func (r *reconciler) sync(ctx context.Context, key objKey, obj core.Object, now 
 	}
 	if r.sim.gateOn(r.group) {
 		if bad := malformedIgnorePaths(obj); len(bad) > 0 {
-			r.terminal(key, obj, fmt.Sprintf("ignore-field-drift annotation contains malformed paths %v; fix the annotation before reconciliation can proceed", bad), now)
+			r.sim.state(key, obj.GetUID(), func(s *objState) { s.terminalGeneration = obj.GetGeneration() })
+			markTerminalOnly(st, fmt.Sprintf("ignore-field-drift annotation contains malformed paths %v; fix the annotation before reconciliation can proceed", bad), now)
 			return ctrl.Result{}, nil
 		}
 	}
@@ -468,10 +470,19 @@ func (r *reconciler) reconcileDelete(ctx context.Context, key objKey, obj core.O
 		}
 		if len(users) > 0 {
 			// AWS answers DependencyViolation (or ResourceInUse); the
-			// controller returns the error and controller-runtime retries
-			// with its back-off. Nothing is written to the status.
+			// runtime adds ACK.Recoverable with the error to the status
+			// (the other conditions stay) and controller-runtime retries
+			// with its back-off.
 			n := r.sim.refuse(key)
 			ctrl.LoggerFrom(ctx).Info("Simulated AWS refused a deletion: the resource is in use", "kind", r.kind, "usedBy", users, "refusals", n)
+			before := obj.DeepCopyObject().(core.Object)
+			msg := fmt.Sprintf("api error DependencyViolation: The %s '%s' has dependencies and cannot be deleted. (simulated: used by %s)", r.kind, idOr(identifiers(r.kind, obj), key.name), strings.Join(users, ", "))
+			setCondition(obj.ACKStatus(), ackv1alpha1.ConditionTypeRecoverable, corev1.ConditionTrue, "", msg, metav1.Now())
+			if !apiequality.Semantic.DeepEqual(statusOf(before), statusOf(obj)) {
+				if err := r.client.Status().Patch(ctx, obj, client.MergeFrom(before), client.FieldOwner(FieldManager)); err != nil && !apierrors.IsNotFound(err) {
+					return ctrl.Result{}, fmt.Errorf("writing status of %s: %w", key, err)
+				}
+			}
 			return ctrl.Result{RequeueAfter: min(r.sim.opts.ReferenceRequeueInterval*time.Duration(n), 5*time.Second)}, nil
 		}
 	}
@@ -527,6 +538,15 @@ func (r *reconciler) usersOf(ctx context.Context, key objKey, obj core.Object) (
 	}
 	sort.Strings(users)
 	return users, nil
+}
+
+// idOr returns the last of identifiers' answers (an ID rather than the ARN,
+// which comes first), or def when there is none.
+func idOr(list []string, def string) string {
+	if len(list) > 0 {
+		return list[len(list)-1]
+	}
+	return def
 }
 
 // identifiers are the IDs and ARN by which other specs may name obj.
