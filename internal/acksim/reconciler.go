@@ -244,7 +244,7 @@ func (r *reconciler) callAWS(key objKey, obj core.Object) string {
 				s.allocatedStorage = want
 			}
 		case *elbv2v1alpha1.TargetGroup:
-			if !(gate && ignoresField(obj, "spec.targets")) {
+			if !gate || !ignoresField(obj, "spec.targets") {
 				// The controller reads the registered targets into its
 				// latest state and deregisters every one the spec lacks.
 				s.targetsDeregistered++

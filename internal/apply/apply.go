@@ -114,7 +114,7 @@ func ackManagers(entries []metav1.ManagedFieldsEntry) map[string]bool {
 			out[e.Manager] = true
 			continue
 		}
-		if e.FieldsV1 != nil && bytes.Contains(e.FieldsV1.Raw, []byte(`"v:\"finalizers.`)) && bytes.Contains(e.FieldsV1.Raw, []byte(`services.k8s.aws/`)) {
+		if raw := e.FieldsV1.GetRawBytes(); bytes.Contains(raw, []byte(`"v:\"finalizers.`)) && bytes.Contains(raw, []byte(`services.k8s.aws/`)) {
 			out[e.Manager] = true
 		}
 	}
@@ -149,7 +149,7 @@ func ForeignFields(want, live core.Object) []string {
 			body = u.Object
 		}
 		set := &fieldpath.Set{}
-		if err := set.FromJSON(bytes.NewReader(e.FieldsV1.Raw)); err != nil {
+		if err := set.FromJSON(bytes.NewReader(e.FieldsV1.GetRawBytes())); err != nil {
 			continue
 		}
 		set.Leaves().Iterate(func(p fieldpath.Path) {

@@ -29,7 +29,7 @@ func entry(manager, subresource, fields string) metav1.ManagedFieldsEntry {
 		op = metav1.ManagedFieldsOperationApply
 	}
 	return metav1.ManagedFieldsEntry{Manager: manager, Operation: op, APIVersion: "rds.services.k8s.aws/v1alpha1", FieldsType: "FieldsV1",
-		Subresource: subresource, FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)}}
+		Subresource: subresource, FieldsV1: metav1.NewFieldsV1(fields)}
 }
 
 // ackEntries are what the rds controller leaves: its finalizer, a spec
