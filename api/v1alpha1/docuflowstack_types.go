@@ -195,6 +195,10 @@ type DatabaseSpec struct {
 	InstanceClass string `json:"instanceClass,omitempty"`
 
 	// StorageGiB is the allocated gp3 storage. It can grow but not shrink.
+	// With storage autoscaling (maxStorageGiB above it) it is the initial
+	// size: RDS grows the volume up to maxStorageGiB, and a later increase
+	// here is not sent (ACK cannot tell it from a shrink of a grown volume);
+	// raise maxStorageGiB instead.
 	// +kubebuilder:default=20
 	// +kubebuilder:validation:Minimum=20
 	// +kubebuilder:validation:Maximum=65536
@@ -203,7 +207,9 @@ type DatabaseSpec struct {
 	StorageGiB int32 `json:"storageGiB,omitempty"`
 
 	// MaxStorageGiB is the cap for RDS storage autoscaling, at least
-	// storageGiB. Defaults to twice storageGiB.
+	// storageGiB. Defaults to twice storageGiB. Set it to storageGiB to
+	// switch storage autoscaling off; autoscaling needs the rds ACK
+	// controller's IgnoreFieldDrift feature gate.
 	// +kubebuilder:validation:Minimum=20
 	// +kubebuilder:validation:Maximum=65536
 	// +optional
