@@ -16,6 +16,10 @@ ENVTEST_K8S_VERSION ?= 1.37.2
 
 # Upstream ACK CRDs for conformance (and for the integration tests when set).
 ACK_CRDS_DIR ?=
+# Source of the eight upstream ACK controllers the end-to-end suite runs, and
+# where they are built (once; hack/build-ack-controllers.sh).
+ACK_CONTROLLERS_DIR ?= $(CURDIR)/../shared/ack/controllers
+ACK_BIN_DIR ?= $(CURDIR)/bin/ack
 
 SHELL := /usr/bin/env bash -o pipefail
 .SHELLFLAGS := -ec
@@ -31,7 +35,7 @@ KUBECTL ?= $(ENVTEST_DIR)/kubectl
 # Tests find the control plane through KUBEBUILDER_ASSETS; ACK_CRDS_DIR, when set,
 # swaps the generated test CRDs for the upstream ones.
 TEST_ENV = KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(if $(ACK_CRDS_DIR),ACK_CRDS_DIR=$(abspath $(ACK_CRDS_DIR)))
-GO_TEST_FLAGS ?= -count=1 -timeout 20m
+GO_TEST_FLAGS ?= -count=1 -timeout 45m
 
 .PHONY: all
 all: build
@@ -81,8 +85,12 @@ verify: controller-gen ## Fail when generated code is stale, go.mod is untidy, o
 	$(MAKE) vet lint
 
 .PHONY: test
-test: envtest ## Run every test: unit, envtest integration, app against a throwaway PostgreSQL.
+test: envtest ack-controllers ## Run every test: unit, envtest integration, the end-to-end suite on the real ACK controllers over a local AWS (test/e2e), app against a throwaway PostgreSQL.
 	$(TEST_ENV) go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: test-e2e
+test-e2e: envtest ack-controllers ## Run only the end-to-end suite on the real ACK controllers (moto's server as the local AWS), keeping the processes' logs.
+	$(TEST_ENV) go test $(GO_TEST_FLAGS) -v ./test/e2e/ -args -e2e.keep-logs
 
 .PHONY: bench
 bench: envtest ## Scale benchmarks (N = 1, 10, 100, 300 stacks; BENCH_N, BENCH_STEADY, BENCH_SETTINGS, ...); about 20 minutes. Figures: docs/benchmarks.md.
@@ -106,8 +114,8 @@ build: ## Build the operator binary into bin/docuflow.
 	CGO_ENABLED=0 go build -trimpath -o bin/docuflow ./cmd/docuflow
 
 .PHONY: demo
-demo: envtest kubectl ## The first command: the operator end to end on an embedded control plane with a simulated AWS (ARGS=--keep to explore after).
-	$(TEST_ENV) go run ./cmd/docuflow demo $(ARGS)
+demo: envtest kubectl $(if $(filter real,$(ACK)),ack-controllers) ## The first command: the operator end to end on an embedded control plane with a simulated AWS (ARGS=--keep to explore after); ACK=real runs it on the real ACK controllers over a local AWS.
+	$(TEST_ENV) go run ./cmd/docuflow demo $(if $(filter real,$(ACK)),--ack=real --ack-crds=$(or $(ACK_CRDS_DIR),$(CURDIR)/../shared/ack/crds)) $(ARGS)
 
 .PHONY: run
 run: envtest kubectl ## Run the operator with a simulated AWS on an embedded control plane and the sample stack until Ctrl-C.
@@ -153,6 +161,10 @@ envtest: ## Build kube-apiserver and etcd for envtest into bin/k8s/<version> (on
 .PHONY: kubectl
 kubectl: ## Build kubectl into bin/k8s/<version> (once).
 	hack/build-k8s-binaries.sh $(ENVTEST_DIR) kubectl
+
+.PHONY: ack-controllers
+ack-controllers: ## Build the eight upstream ACK controllers from ACK_CONTROLLERS_DIR into bin/ack (once; about 17 minutes cold on two cores).
+	hack/build-ack-controllers.sh $(ACK_CONTROLLERS_DIR) $(ACK_BIN_DIR)
 
 .PHONY: controller-gen
 controller-gen: $(CONTROLLER_GEN)

@@ -1,0 +1,189 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/desired"
+)
+
+// developmentStack is a small development stack served over plain HTTP: one
+// NAT gateway, no endpoints, no flow logs, deletionPolicy Snapshot.
+func developmentStack(ns, name, vpcCIDR string) *platformv1alpha1.DocuFlowStack {
+	return &platformv1alpha1.DocuFlowStack{
+		TypeMeta:   metav1.TypeMeta{APIVersion: platformv1alpha1.GroupVersion.String(), Kind: "DocuFlowStack"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: platformv1alpha1.DocuFlowStackSpec{
+			Region:       region,
+			Profile:      platformv1alpha1.ProfileDevelopment,
+			Network:      platformv1alpha1.NetworkSpec{VPCCIDR: vpcCIDR, AvailabilityZones: []string{"us-east-1a", "us-east-1b"}},
+			Service:      platformv1alpha1.ServiceSpec{Image: "public.ecr.aws/docuflow/api:1.4.2"},
+			LoadBalancer: platformv1alpha1.LoadBalancerSpec{InsecureHTTPOnly: true},
+		},
+	}
+}
+
+// finalSnapshots returns the manual and final snapshots of a database.
+func finalSnapshots(t *testing.T, instance string) []string {
+	t.Helper()
+	out, err := suite.awsClients.rds.DescribeDBSnapshots(context.Background(), &rds.DescribeDBSnapshotsInput{DBInstanceIdentifier: aws.String(instance)})
+	if err != nil {
+		t.Fatalf("describing the snapshots of %s: %v", instance, err)
+	}
+	var names []string
+	for _, s := range out.DBSnapshots {
+		if id := aws.ToString(s.DBSnapshotIdentifier); strings.Contains(id, "-final") {
+			names = append(names, id)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+func dbExists(t *testing.T, instance string) bool {
+	t.Helper()
+	out, err := suite.awsClients.rds.DescribeDBInstances(context.Background(), &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(instance)})
+	return err == nil && len(out.DBInstances) > 0
+}
+
+func TestRestartingEveryControllerMidConvergenceStillConverges(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	stack := developmentStack(ns, "dev1", "10.50.0.0/16")
+	if err := suite.k8s.Create(ctx, stack); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Minute, "half the children created", func() error {
+		if n := len(children(t, ns)); n < 15 {
+			return fmt.Errorf("%d children", n)
+		}
+		return nil
+	})
+	t.Logf("killing and restarting all %d ACK controllers with %d children created", 8, len(children(t, ns)))
+	if err := suite.controllers.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	took := waitReady(t, stack, 10*time.Minute)
+	t.Logf("Ready %s after the restart", took.Round(time.Second))
+	assertEveryChildSynced(t, ns)
+
+	t.Run("deleting with Snapshot leaves a final snapshot, and so does deleting the same stack again", func(t *testing.T) {
+		instance := stack.Name + "-db"
+		first := getStack(t, stack)
+		firstSnapshot := desired.FinalSnapshotIdentifier(first, instance)
+		took := deleteAndWait(t, stack, 10*time.Minute)
+		t.Logf("deleted with Snapshot in %s", took.Round(time.Second))
+		if dbExists(t, instance) {
+			t.Fatalf("the database %s is still in AWS", instance)
+		}
+		if got := finalSnapshots(t, instance); !slices.Equal(got, []string{firstSnapshot}) {
+			t.Fatalf("final snapshots %v, want %s", got, firstSnapshot)
+		}
+
+		again := developmentStack(ns, "dev1", "10.50.0.0/16")
+		if err := suite.k8s.Create(ctx, again); err != nil {
+			t.Fatal(err)
+		}
+		waitReady(t, again, 10*time.Minute)
+		secondSnapshot := desired.FinalSnapshotIdentifier(getStack(t, again), instance)
+		if secondSnapshot == firstSnapshot {
+			t.Fatalf("the same stack created again names the same final snapshot %s", firstSnapshot)
+		}
+		deleteAndWait(t, again, 10*time.Minute)
+		want := []string{firstSnapshot, secondSnapshot}
+		slices.Sort(want)
+		if got := finalSnapshots(t, instance); !slices.Equal(got, want) {
+			t.Errorf("final snapshots %v, want %v", got, want)
+		}
+		t.Logf("final snapshots in AWS after two deletions: %v", want)
+	})
+}
+
+func TestDeletingWithTheDeletePolicyLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	p, err := prepareAccount(ctx, suite.awsClients, "del1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack := productionStack(t, ns, "del1", p)
+	stack.Spec.Network.VPCCIDR = "10.60.0.0/16"
+	policy := platformv1alpha1.DeletionPolicyDelete
+	stack.Spec.Database.DeletionPolicy = &policy
+	if err := suite.k8s.Create(ctx, stack); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, stack, 10*time.Minute)
+	vpcID := ""
+	for _, o := range children(t, ns) {
+		if o.GetName() == "del1-vpc" {
+			vpcID = ec2ID(o)
+		}
+	}
+	took := deleteAndWait(t, stack, 10*time.Minute)
+	t.Logf("deleted with Delete in %s", took.Round(time.Second))
+
+	c := suite.awsClients
+	n := stack.Name
+	var left []string
+	if dbExists(t, n+"-db") {
+		left = append(left, "database")
+	}
+	if snaps := finalSnapshots(t, n+"-db"); len(snaps) > 0 {
+		left = append(left, "final snapshots "+strings.Join(snaps, ","))
+	}
+	if vpcs, err := c.ec2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{vpcID}}); err == nil && len(vpcs.Vpcs) > 0 {
+		left = append(left, "VPC "+vpcID)
+	}
+	tagged := []ec2types.Filter{{Name: aws.String("tag:" + desired.TagStack), Values: []string{n}}}
+	if s, _ := c.ec2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: tagged}); s != nil && len(s.Subnets) > 0 {
+		left = append(left, fmt.Sprintf("%d subnets", len(s.Subnets)))
+	}
+	if g, _ := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: tagged}); g != nil && len(g.SecurityGroups) > 0 {
+		left = append(left, fmt.Sprintf("%d security groups", len(g.SecurityGroups)))
+	}
+	if r, _ := c.ec2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: tagged}); r != nil && len(r.RouteTables) > 0 {
+		left = append(left, fmt.Sprintf("%d route tables", len(r.RouteTables)))
+	}
+	if a, _ := c.ec2.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{Filters: tagged}); a != nil && len(a.Addresses) > 0 {
+		left = append(left, fmt.Sprintf("%d Elastic IPs", len(a.Addresses)))
+	}
+	if g, _ := c.ec2.DescribeNatGateways(ctx, &ec2.DescribeNatGatewaysInput{Filter: tagged}); g != nil {
+		for _, x := range g.NatGateways {
+			if x.State != ec2types.NatGatewayStateDeleted {
+				left = append(left, "NAT gateway "+aws.ToString(x.NatGatewayId))
+			}
+		}
+	}
+	if lbs, err := c.elb.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{n + "-alb"}}); err == nil && len(lbs.LoadBalancers) > 0 {
+		left = append(left, "load balancer")
+	}
+	if tgs, err := c.elb.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{Names: []string{n + "-api"}}); err == nil && len(tgs.TargetGroups) > 0 {
+		left = append(left, "target group")
+	}
+	for _, role := range []string{n + "-task", n + "-task-execution", n + "-vpc-flow-logs"} {
+		if _, err := c.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(role)}); err == nil {
+			left = append(left, "role "+role)
+		}
+	}
+	if g, err := c.logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/docuflow/" + ns + "/" + n + "/")}); err == nil && len(g.LogGroups) > 0 {
+		left = append(left, fmt.Sprintf("%d log groups", len(g.LogGroups)))
+	}
+	if len(left) > 0 {
+		t.Errorf("deletionPolicy Delete left behind in AWS: %s", strings.Join(left, "; "))
+	}
+}
