@@ -167,7 +167,11 @@ func (r *reconciler) sync(ctx context.Context, key objKey, obj core.Object, now 
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	storedARN := obj.ACKStatus().ARN()
 	observe(obj, o)
+	if tg, ok := obj.(*elbv2v1alpha1.TargetGroup); ok {
+		r.hideCreatedTargetGroupARN(key, tg, storedARN, called)
+	}
 	markReferences(st, res.hasRefs, res.failure, now)
 	switch {
 	case res.failure != "":
@@ -189,6 +193,29 @@ func (r *reconciler) sync(ctx context.Context, key objKey, obj core.Object, now 
 		touchSynced(st, now)
 	}
 	return ctrl.Result{}, nil
+}
+
+// hideCreatedTargetGroupARN follows the elbv2 controller (v1.6.1
+// target_group/sdk.go): created with attributes, a target group's create
+// returns a requeue and no resource, and the attribute update that follows
+// returns the stored object, so its status shows no ARN until a resync (or
+// a later generation) reads it from AWS. (A spec that leaves out fields AWS
+// fills in gets its ARN through the extra ModifyTargetGroup those cause; the
+// operator states them all, and so does the behaviour test.)
+func (r *reconciler) hideCreatedTargetGroupARN(key objKey, tg *elbv2v1alpha1.TargetGroup, storedARN string, called bool) {
+	r.sim.state(key, tg.GetUID(), func(s *objState) {
+		switch {
+		case called && storedARN == "" && len(tg.Spec.Attributes) > 0:
+			s.arnHiddenAt = tg.GetGeneration()
+		case s.arnHiddenAt != tg.GetGeneration():
+			s.arnHiddenAt = 0
+		}
+		if s.arnHiddenAt != 0 {
+			if md := tg.Status.ACKResourceMetadata; md != nil {
+				md.ARN = nil
+			}
+		}
+	})
 }
 
 // terminal marks the object Terminal at its generation.

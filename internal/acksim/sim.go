@@ -119,6 +119,10 @@ type objState struct {
 	// a target group's targets (it does at every update without the
 	// IgnoreFieldDrift gate).
 	targetsDeregistered int
+	// arnHiddenAt is the generation of a target group created with
+	// attributes: the elbv2 controller stores no ARN for it until a resync
+	// or a later generation reads it from AWS (0: not hidden).
+	arnHiddenAt int64
 }
 
 // Sim is the simulated ACK. Its methods are safe for concurrent use; fault
@@ -427,7 +431,15 @@ func (s *Sim) revision(key objKey, uid types.UID, hash string, current int64) in
 // Resync reconciles the object now, as the real controller's periodic
 // resync does: AWS is read again and, unless the object is read-only, set
 // back to the spec.
-func (s *Sim) Resync(kind, namespace, name string) { s.enqueue(objKey{kind, namespace, name}) }
+func (s *Sim) Resync(kind, namespace, name string) {
+	key := objKey{kind, namespace, name}
+	s.mu.Lock()
+	if st, ok := s.objects[key]; ok {
+		st.arnHiddenAt = 0
+	}
+	s.mu.Unlock()
+	s.enqueue(key)
+}
 
 // ScaleService changes an ECS service's desired count in the simulated AWS,
 // as Application Auto Scaling does, without ACK knowing.

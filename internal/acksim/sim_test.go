@@ -219,8 +219,9 @@ func TestTerminalFaultShowsAndClears(t *testing.T) {
 
 	// The cause is fixed, but like the real runtime the simulator does not
 	// retry a Terminal resource until its generation changes.
-	sim.ClearFault("Role", ns, "task")
+	// The count is read first: ClearFault's pass may end before it returns.
 	passes := sim.passCount(objKey{"Role", ns, "task"})
+	sim.ClearFault("Role", ns, "task")
 	waitUntil(t, role, func() bool { return sim.passCount(objKey{"Role", ns, "task"}) > passes })
 	if status(role, ackv1alpha1.ConditionTypeTerminal) != corev1.ConditionTrue {
 		t.Fatalf("a Terminal role was retried without a spec change: %s", conditionsOf(role))

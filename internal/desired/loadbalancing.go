@@ -154,6 +154,19 @@ func (b *builder) loadBalancing() {
 		}
 		tgMeta.Annotations[AnnotationReadOnly] = "true"
 	}
+	// The attributes come once the target group's ARN is in its status:
+	// the elbv2 controller (v1.6.1 target_group/sdk.go sdkCreate) answers a
+	// create with attributes by a requeue that drops what it read, and its
+	// attribute update returns the stored object, so a target group created
+	// with attributes shows no ARN until the next resync (10 hours by
+	// default) and its listeners and service would wait that long.
+	var attributes []*elbv2v1alpha1.TargetGroupAttribute
+	if tgExists {
+		attributes = []*elbv2v1alpha1.TargetGroupAttribute{
+			{Key: ptrTo("deregistration_delay.timeout_seconds"), Value: ptrTo(strconv.Itoa(deregistrationDelaySeconds))},
+			{Key: ptrTo("load_balancing.algorithm.type"), Value: ptrTo("round_robin")},
+		}
+	}
 	b.emit(&elbv2v1alpha1.TargetGroup{
 		TypeMeta:   elbMeta("TargetGroup"),
 		ObjectMeta: tgMeta,
@@ -174,11 +187,8 @@ func (b *builder) loadBalancing() {
 			HealthyThresholdCount:      ptrTo(int64(healthyThreshold)),
 			UnhealthyThresholdCount:    ptrTo(int64(unhealthyThreshold)),
 			Matcher:                    &elbv2v1alpha1.Matcher{HTTPCode: ptrTo(healthyHTTPCodes)},
-			Attributes: []*elbv2v1alpha1.TargetGroupAttribute{
-				{Key: ptrTo("deregistration_delay.timeout_seconds"), Value: ptrTo(strconv.Itoa(deregistrationDelaySeconds))},
-				{Key: ptrTo("load_balancing.algorithm.type"), Value: ptrTo("round_robin")},
-			},
-			Tags: b.elbTags(componentTargetGroup),
+			Attributes:                 attributes,
+			Tags:                       b.elbTags(componentTargetGroup),
 		},
 	})
 	if !tgExists {

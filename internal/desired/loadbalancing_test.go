@@ -303,3 +303,27 @@ func TestProbeResult(t *testing.T) {
 		})
 	}
 }
+
+func TestTheTargetGroupGetsItsAttributesOnceItsARNIsKnown(t *testing.T) {
+	// Created with attributes, the elbv2 controller leaves the target group
+	// without an ARN in its status until a resync, hours later; created
+	// without, it records the ARN at once, and the attributes follow.
+	stack := newStack("prod")
+	before := observedAll()
+	before.TargetGroupARN = ""
+	tgs := ofKind[*elbv2v1alpha1.TargetGroup](mustBuild(t, stack, before).Objects)
+	if len(tgs) != 1 {
+		t.Fatalf("%d target groups before the ARN is known, want 1", len(tgs))
+	}
+	if a := tgs[0].Spec.Attributes; len(a) != 0 {
+		t.Errorf("the target group is created with %d attributes; the elbv2 controller would then hide its ARN until a resync", len(a))
+	}
+	tgs = ofKind[*elbv2v1alpha1.TargetGroup](mustBuild(t, stack, observedAll()).Objects)
+	got := map[string]string{}
+	for _, a := range tgs[0].Spec.Attributes {
+		got[*a.Key] = *a.Value
+	}
+	if got["deregistration_delay.timeout_seconds"] != "30" || got["load_balancing.algorithm.type"] != "round_robin" {
+		t.Errorf("attributes once the ARN is known: %v", got)
+	}
+}
