@@ -191,6 +191,13 @@ func (cs *ControllerSet) Restart(ctx context.Context) error {
 	return nil
 }
 
+// RestartWithResync restarts every controller with another periodic re-read
+// of AWS (0: the controllers' default, 10 hours).
+func (cs *ControllerSet) RestartWithResync(ctx context.Context, seconds int) error {
+	cs.opts.ResyncSeconds = seconds
+	return cs.Restart(ctx)
+}
+
 // Stop ends every controller.
 func (cs *ControllerSet) Stop() {
 	for _, r := range cs.procs {

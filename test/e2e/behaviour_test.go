@@ -264,6 +264,20 @@ func behaviours(t *testing.T, b backend) map[string]string {
 		facts["a forward by reference, written back: forwardConfig"] = fc
 	}
 
+	// 4b. A target group created with attributes and every other field as
+	// AWS answers it (as the operator renders it): the elbv2 controller
+	// stores no ARN for it until a resync (10 hours by default).
+	tgAttrs := &elbv2v1alpha1.TargetGroup{ObjectMeta: objMeta(b, "tg-attrs", nil), Spec: elbv2v1alpha1.TargetGroupSpec{
+		Name: ptr.To(name + "-tga"), TargetType: ptr.To("ip"), Protocol: ptr.To("HTTP"), ProtocolVersion: ptr.To("HTTP1"), Port: ptr.To(int64(8080)),
+		VPCRef: from("vpc"), IPAddressType: ptr.To("ipv4"), HealthCheckEnabled: ptr.To(true), HealthCheckPath: ptr.To("/"), HealthCheckPort: ptr.To("traffic-port"),
+		HealthCheckProtocol: ptr.To("HTTP"), HealthCheckIntervalSeconds: ptr.To(int64(30)), HealthCheckTimeoutSeconds: ptr.To(int64(5)),
+		HealthyThresholdCount: ptr.To(int64(5)), UnhealthyThresholdCount: ptr.To(int64(2)), Matcher: &elbv2v1alpha1.Matcher{HTTPCode: ptr.To("200")},
+		Attributes: []*elbv2v1alpha1.TargetGroupAttribute{{Key: ptr.To("deregistration_delay.timeout_seconds"), Value: ptr.To("30")}}}}
+	if create(tgAttrs) && until("the target group with attributes synced", 3*time.Minute, synced(tgAttrs)) {
+		time.Sleep(15 * time.Second)
+		facts["a target group created with attributes: its ARN in status 15 s after it synced"] = fmt.Sprint(get(tgAttrs).ACKStatus().ARN() != "")
+	}
+
 	// 5. An ECS service naming its network and target group by reference.
 	cluster := &ecsv1alpha1.Cluster{ObjectMeta: objMeta(b, "cluster", nil), Spec: ecsv1alpha1.ClusterSpec{Name: ptr.To(name + "-cluster")}}
 	td := &ecsv1alpha1.TaskDefinition{ObjectMeta: objMeta(b, "td", nil), Spec: ecsv1alpha1.TaskDefinitionSpec{Family: ptr.To(name + "-td"), CPU: ptr.To("256"), Memory: ptr.To("512"),

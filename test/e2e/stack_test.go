@@ -52,6 +52,13 @@ func TestTheProductionStackOnTheRealControllers(t *testing.T) {
 	if err := suite.k8s.Create(ctx, stack); err != nil {
 		t.Fatal(err)
 	}
+	// The day-2 steps shorten the controllers' resync; the tests after this
+	// one get the default back.
+	t.Cleanup(func() {
+		if err := suite.controllers.RestartWithResync(context.Background(), 0); err != nil {
+			t.Errorf("restoring the controllers' default resync: %v", err)
+		}
+	})
 	// A step marked must stops the walk when it fails: the later ones need
 	// what it leaves.
 	steps := []struct {
@@ -66,6 +73,12 @@ func TestTheProductionStackOnTheRealControllers(t *testing.T) {
 			assertStatusMatchesAWS(t, stack)
 		}},
 		{"AWS holds what the README promises", false, func(t *testing.T) { assertAWSHoldsThePromises(t, stack, p) }},
+		{"every controller restarted to resync every 30 s for the day-2 steps", true, func(t *testing.T) {
+			if err := suite.controllers.RestartWithResync(ctx, resyncSeconds); err != nil {
+				t.Fatal(err)
+			}
+			waitReady(t, stack, 5*time.Minute)
+		}},
 		{"holds still", false, func(t *testing.T) { assertHoldsStill(t, stack, 2*time.Minute) }},
 		{"an image change makes one task definition revision and one deployment", true, func(t *testing.T) { imageChange(t, stack) }},
 		{"a desired count set by the autoscaler survives resyncs", false, func(t *testing.T) { autoscalerCountSurvives(t, stack) }},

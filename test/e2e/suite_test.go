@@ -27,9 +27,11 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/realack"
 )
 
-// resyncSeconds shortens every controller's periodic re-read of AWS (10 hours
-// by default), so that "holds still" and the day-2 checks see several resyncs
-// in minutes.
+// resyncSeconds is the periodic re-read of AWS the production stack's day-2
+// steps restart every controller with, so that "holds still" and the day-2
+// checks see several resyncs in minutes. The suite starts the controllers
+// with their default (10 hours): convergence and deletion must not wait for
+// a resync, as they would not in an account.
 const resyncSeconds = 30
 
 // suite is what every test of the package shares: one control plane with the
@@ -167,7 +169,7 @@ func runSuite(m *testing.M) (code int) {
 		return fail("%v", err)
 	}
 	suite.controllers, err = realack.StartControllers(ctx, realack.Options{
-		BinDir: binDir, LogDir: suite.logDir, Kubeconfig: kubeconfig, ResyncSeconds: resyncSeconds, CRDsDir: crds,
+		BinDir: binDir, LogDir: suite.logDir, Kubeconfig: kubeconfig, CRDsDir: crds,
 	}, suite.aws)
 	if err != nil {
 		return fail("%v", err)
