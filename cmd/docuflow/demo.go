@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -53,6 +54,11 @@ type demoOptions struct {
 	keep        bool
 	walkthrough bool
 	timeout     time.Duration
+	// ack is "sim" (the simulated ACK) or "real" (the upstream controllers
+	// from bin/ack over a local AWS).
+	ack string
+	// ackCRDs holds the upstream ACK CRDs, which the real controllers need.
+	ackCRDs string
 }
 
 // runDemo runs the operator and the simulated ACK on an embedded control
@@ -65,10 +71,15 @@ func runDemo(args []string, out io.Writer) error {
 	fs.BoolVar(&o.keep, "keep", false, "Keep the control plane, the operator and a stack running until interrupted, with a kubeconfig in .demo/.")
 	fs.BoolVar(&o.walkthrough, "walkthrough", true, "Walk through a database fault, a scale change and a Retain deletion.")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "Give up when a step takes longer than this.")
+	fs.StringVar(&o.ack, "ack", "sim", "Which ACK plays AWS: sim (the simulated ACK, no process and no AWS at all) or real (the eight upstream ACK controllers built into bin/ack, over a local AWS: moto's server).")
+	fs.StringVar(&o.ackCRDs, "ack-crds", "", "The upstream ACK CRDs (--ack=real); default ../shared/ack/crds.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if o.ack != "sim" && o.ack != "real" {
+		return fmt.Errorf("--ack must be sim or real, not %q", o.ack)
 	}
 	if !flagSet(fs, "zap-log-level") {
 		// Operator logs would drown the narration; errors still show.
@@ -96,21 +107,35 @@ type demo struct {
 	c    client.Client
 	sim  *acksim.Sim
 	key  types.NamespacedName
+	// real is set with --ack=real: the local AWS and the controllers.
+	real *realDemo
 }
 
 func (d *demo) say(format string, args ...any) { fmt.Fprintf(d.out, format+"\n", args...) }
 
 func (d *demo) run(ctx context.Context) error {
 	start := time.Now()
-	d.say("== DocuFlow operator demo: AWS IS SIMULATED ==")
-	d.say("No AWS account is used. A simulated ACK (internal/acksim) stands in for the ACK controllers: it resolves")
-	d.say("references and fills the IDs, ARNs and endpoints real ACK reports. A real run needs the ACK controllers")
-	d.say("and an AWS account instead (README: Running it for real).")
+	if d.opts.ack == "real" {
+		d.say("== DocuFlow operator demo: THE REAL ACK CONTROLLERS over a LOCAL AWS ==")
+		d.say("The eight upstream ACK controllers (bin/ack, built from ../shared/ack/controllers) create every resource in a")
+		d.say("local AWS: moto's server with the test shims of test/e2e/localaws. No AWS account is used.")
+	} else {
+		d.say("== DocuFlow operator demo: AWS IS SIMULATED ==")
+		d.say("No AWS account is used. A simulated ACK (internal/acksim) stands in for the ACK controllers: it resolves")
+		d.say("references and fills the IDs, ARNs and endpoints real ACK reports. `make demo ACK=real` runs the same")
+		d.say("walkthrough on the real ACK controllers over a local AWS.")
+	}
 	d.say("")
 
 	root, err := controlplane.RepoRoot()
 	if err != nil {
 		return err
+	}
+	if d.opts.ack == "real" {
+		crds := cmp.Or(d.opts.ackCRDs, filepath.Join(root, "..", "shared", "ack", "crds"))
+		if err := os.Setenv("ACK_CRDS_DIR", crds); err != nil {
+			return err
+		}
 	}
 	d.say("Starting an embedded control plane (kube-apiserver and etcd from bin/k8s/%s) with the DocuFlowStack CRD and", controlplane.KubernetesVersion)
 	d.say("the ACK CRDs from %s.", controlplane.ACKCRDsDir(root))
@@ -128,24 +153,37 @@ func (d *demo) run(ctx context.Context) error {
 		return err
 	}
 
-	// The simulated ACK applies a change at once, so no grace is needed.
-	mgr, err := newManager(cfg, managerOptions{metricsAddr: "0", probeAddr: "0", deletionProtectionGrace: time.Second, statusProgressInterval: time.Second})
+	// The simulated ACK applies a change at once, so no grace is needed;
+	// the local AWS answers at once too, but ACK reports a change synced
+	// before AWS has acted on it, so the real controllers get a few seconds.
+	grace := time.Second
+	if d.opts.ack == "real" {
+		grace = 5 * time.Second
+	}
+	mgr, err := newManager(cfg, managerOptions{metricsAddr: "0", probeAddr: "0", deletionProtectionGrace: grace, statusProgressInterval: time.Second})
 	if err != nil {
 		return err
 	}
-	d.sim = acksim.New(acksim.Options{ReferenceRequeueInterval: 200 * time.Millisecond})
-	for kind, delay := range simulatedDelays {
-		d.sim.SetDelay(kind, delay)
-	}
-	// Deletions take a moment too, so the waves of the teardown show.
-	for _, k := range []struct {
-		kind  string
-		delay time.Duration
-	}{{"DBInstance", 2 * time.Second}, {"NATGateway", time.Second}, {"LoadBalancer", time.Second}, {"Service", time.Second}} {
-		d.sim.SetDeletionDelay(k.kind, k.delay)
-	}
-	if err := d.sim.SetupWithManager(mgr); err != nil {
-		return err
+	if d.opts.ack == "real" {
+		if d.real, err = startRealACK(ctx, root, kubeconfig, d.opts.ackCRDs, d.say); err != nil {
+			return err
+		}
+		defer d.real.stop()
+	} else {
+		d.sim = acksim.New(acksim.Options{ReferenceRequeueInterval: 200 * time.Millisecond})
+		for kind, delay := range simulatedDelays {
+			d.sim.SetDelay(kind, delay)
+		}
+		// Deletions take a moment too, so the waves of the teardown show.
+		for _, k := range []struct {
+			kind  string
+			delay time.Duration
+		}{{"DBInstance", 2 * time.Second}, {"NATGateway", time.Second}, {"LoadBalancer", time.Second}, {"Service", time.Second}} {
+			d.sim.SetDeletionDelay(k.kind, k.delay)
+		}
+		if err := d.sim.SetupWithManager(mgr); err != nil {
+			return err
+		}
 	}
 	// The manager must be gone before the control plane stops; this defer
 	// runs before env.Stop's.
@@ -162,7 +200,11 @@ func (d *demo) run(ctx context.Context) error {
 		return errors.New("the operator's cache did not sync")
 	}
 	d.c = mgr.GetClient()
-	d.say("Operator and simulated ACK running. kubeconfig: %s", kubeconfig)
+	if d.real != nil {
+		d.say("Operator, the eight ACK controllers and the local AWS running. kubeconfig: %s; logs in %s", kubeconfig, d.real.logDir)
+	} else {
+		d.say("Operator and simulated ACK running. kubeconfig: %s", kubeconfig)
+	}
 	d.say("")
 
 	if err := d.createStack(ctx); err != nil {
@@ -175,7 +217,10 @@ func (d *demo) run(ctx context.Context) error {
 		return err
 	}
 	if d.opts.walkthrough {
-		if err := d.faultOnTheDatabase(ctx); err != nil {
+		if d.real != nil {
+			d.say("")
+			d.say("(The simulated database fault is skipped: the real controllers fail only on what AWS refuses.)")
+		} else if err := d.faultOnTheDatabase(ctx); err != nil {
 			return err
 		}
 		if err := d.scaleChange(ctx); err != nil {
@@ -186,7 +231,11 @@ func (d *demo) run(ctx context.Context) error {
 		}
 	}
 	d.say("")
-	d.say("== Done in %s. AWS was simulated throughout. ==", time.Since(start).Round(time.Second))
+	if d.real != nil {
+		d.say("== Done in %s. The real ACK controllers ran against a local AWS (moto); no AWS account was used. ==", time.Since(start).Round(time.Second))
+	} else {
+		d.say("== Done in %s. AWS was simulated throughout. ==", time.Since(start).Round(time.Second))
+	}
 	if !d.opts.keep {
 		d.say("Nothing is left running. For real AWS: install the ACK controllers (README: Running it for real), `make deploy`, apply a stack.")
 		return nil
@@ -216,6 +265,11 @@ func (d *demo) createStack(ctx context.Context) error {
 		return err
 	}
 	stack.Namespace = demoNamespace
+	if d.real != nil {
+		if err := d.real.prepare(stack); err != nil {
+			return err
+		}
+	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: demoNamespace}}
 	if err := d.c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("creating namespace %s: %w", demoNamespace, err)
@@ -421,7 +475,10 @@ func (d *demo) faultOnTheDatabase(ctx context.Context) error {
 	d.sim.ClearFault("DBInstance", d.key.Namespace, db)
 	s, err := d.stack(ctx)
 	if err != nil || s == nil {
-		return fmt.Errorf("reading the stack for a re-drive: %v", err)
+		if err == nil {
+			err = errors.New("the stack is gone")
+		}
+		return fmt.Errorf("reading the stack for a re-drive: %w", err)
 	}
 	patch := client.MergeFrom(s.DeepCopy())
 	if s.Annotations == nil {
@@ -534,7 +591,11 @@ func (d *demo) deleteWithRetain(ctx context.Context) error {
 	for _, e := range events.Items {
 		if e.Regarding.Name == d.key.Name && e.Reason == "Retained" {
 			_, list, _ := strings.Cut(e.Note, "resources: ")
-			d.say("Retained in (simulated) AWS, not deleted (from the stack's last event):")
+			where := "(simulated) AWS"
+			if d.real != nil {
+				where = "the local AWS"
+			}
+			d.say("Retained in %s, not deleted (from the stack's last event):", where)
 			for _, r := range strings.Split(list, "; ") {
 				d.say("  %s", r)
 			}

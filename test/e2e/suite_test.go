@@ -38,6 +38,7 @@ const resyncSeconds = 30
 // upstream CRDs, one local AWS, the eight controllers and the operator.
 var suite struct {
 	root        string
+	crds        string
 	logDir      string
 	cfg         *rest.Config
 	k8s         client.Client
@@ -138,6 +139,7 @@ func runSuite(m *testing.M) (code int) {
 	})
 
 	t0 := time.Now()
+	suite.crds = crds
 	os.Setenv("ACK_CRDS_DIR", crds)
 	env, err := controlplane.Environment()
 	if err != nil {
@@ -208,6 +210,8 @@ func writeKubeconfig(env *envtest.Environment, dir string) (string, error) {
 type operator struct {
 	*realack.Process
 	metrics string
+	// bin is the binary, which also runs `docuflow demo`.
+	bin string
 }
 
 // startOperator builds cmd/docuflow and runs `docuflow manager`.
