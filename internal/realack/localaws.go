@@ -50,8 +50,13 @@ func (r Request) Mutating() bool {
 	return true
 }
 
+// MotoVersion is the moto release the local AWS's shims are written against:
+// they patch moto's models, so another release is refused rather than
+// trusted.
+const MotoVersion = "5.2.1"
+
 // PythonMissingHint is what to install when moto is missing.
-const PythonMissingHint = "pip install 'moto[server]'"
+const PythonMissingHint = "pip install 'moto[server]==" + MotoVersion + "'"
 
 // CheckMoto fails, saying what to install, when python3 or moto is missing.
 func CheckMoto() error {
@@ -62,6 +67,9 @@ func CheckMoto() error {
 	out, err := exec.Command(py, "-c", "import moto, moto.server, werkzeug, botocore; print(moto.__version__)").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("%w: moto's server is not installed for %s (%s): %s", errMissing, py, strings.TrimSpace(string(out)), PythonMissingHint)
+	}
+	if v := strings.TrimSpace(string(out)); v != MotoVersion {
+		return fmt.Errorf("%w: moto %s is installed for %s; the local AWS's shims are written for %s: %s", errMissing, v, py, MotoVersion, PythonMissingHint)
 	}
 	return nil
 }
