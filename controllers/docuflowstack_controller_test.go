@@ -72,8 +72,8 @@ func TestTheSampleBecomesReadyWithEveryChild(t *testing.T) {
 		t.Errorf("tasks %q, want 2/2", stack.Status.Tasks)
 	}
 	for _, fam := range familiesOf(stack) {
-		if !meta.IsStatusConditionTrue(stack.Status.Conditions, familyConditions[fam]) {
-			t.Errorf("%s is not True", familyConditions[fam])
+		if !meta.IsStatusConditionTrue(stack.Status.Conditions, familyCondition(fam)) {
+			t.Errorf("%s is not True", familyCondition(fam))
 		}
 	}
 	// Every child the builders render once everything is observed exists and

@@ -32,15 +32,8 @@ const (
 	FamilyAlarms       Family = desired.FamilyAlarms
 )
 
-// familyConditions maps each family to its condition type.
-var familyConditions = map[Family]string{
-	FamilyNetwork:      platformv1alpha1.ConditionNetworkReady,
-	FamilyDatabase:     platformv1alpha1.ConditionDatabaseReady,
-	FamilyLoadBalancer: platformv1alpha1.ConditionLoadBalancerReady,
-	FamilyService:      platformv1alpha1.ConditionServiceReady,
-	FamilyAutoscaling:  platformv1alpha1.ConditionAutoscalingReady,
-	FamilyAlarms:       platformv1alpha1.ConditionAlarmsReady,
-}
+// familyCondition returns a family's condition type.
+func familyCondition(f Family) string { return desired.FamilyConditions[string(f)] }
 
 // childFacts is what one pass learned about one desired child.
 type childFacts struct {
@@ -199,15 +192,15 @@ func computeStatus(f passFacts, status *platformv1alpha1.DocuFlowStackStatus) {
 				b := st
 				blocking = &b
 			}
-			set(familyConditions[fam], metav1.ConditionFalse, st.Reason, st.Message)
+			set(familyCondition(fam), metav1.ConditionFalse, st.Reason, st.Message)
 			continue
 		}
-		set(familyConditions[fam], metav1.ConditionTrue, platformv1alpha1.ReasonReady, fmt.Sprintf("All %d resources are in sync with AWS.", len(byFamily[fam])))
+		set(familyCondition(fam), metav1.ConditionTrue, platformv1alpha1.ReasonReady, fmt.Sprintf("All %d resources are in sync with AWS.", len(byFamily[fam])))
 	}
 	// Families that no longer apply (alarms removed) lose their condition.
 	for _, fam := range []Family{FamilyAlarms} {
 		if !containsFamily(f.Families, fam) {
-			meta.RemoveStatusCondition(&status.Conditions, familyConditions[fam])
+			meta.RemoveStatusCondition(&status.Conditions, familyCondition(fam))
 		}
 	}
 

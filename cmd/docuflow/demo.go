@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -36,6 +35,7 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/acksim"
 	"github.com/docuflow/docuflow-operator/internal/controlplane"
 	"github.com/docuflow/docuflow-operator/internal/desired"
+	"github.com/docuflow/docuflow-operator/internal/trace"
 )
 
 // demoNamespace is where the demo's stack lives.
@@ -252,6 +252,7 @@ func (d *demo) run(ctx context.Context) error {
 	d.say("The control plane keeps running (simulated AWS). Explore it from another terminal:")
 	d.say("  %s --kubeconfig %s get docuflowstacks -A", kubectl, kubeconfig)
 	d.say("  %s --kubeconfig %s get vpcs,dbinstances,services.ecs.services.k8s.aws -n %s", kubectl, kubeconfig, demoNamespace)
+	d.say("  go run ./cmd/docuflow trace --kubeconfig %s -n %s %s", kubeconfig, demoNamespace, d.key.Name)
 	d.say("Press Ctrl-C to stop; nothing is left behind.")
 	<-ctx.Done()
 	d.say("Interrupted; stopping the operator and the control plane.")
@@ -388,24 +389,31 @@ func (d *demo) report(ctx context.Context) error {
 	}
 	d.say("  tasks:             %s", s.Status.Tasks)
 	d.say("")
-	objs, err := d.children(ctx)
+	d.say("$ docuflow trace -n %s %s", d.key.Namespace, d.key.Name)
+	n, err := d.trace(ctx)
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(d.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tNAME\tSYNCED\tID / ARN")
-	for _, o := range objs {
-		synced := "False"
-		if c := o.ACKStatus().Condition("ACK.ResourceSynced"); c != nil {
-			synced = string(c.Status)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.GetObjectKind().GroupVersionKind().Kind, o.GetName(), synced, idOf(o))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	d.say("%d ACK resources, all created by the operator and synced by the simulated ACK.", len(objs))
+	d.say("%d ACK resources, all created by the operator and synced by %s.", n, d.ackName())
 	return nil
+}
+
+// trace prints the stack's tree as `docuflow trace` does and returns how many
+// children exist.
+func (d *demo) trace(ctx context.Context) (int, error) {
+	stack, children, err := trace.Read(ctx, d.c, d.key.Namespace, d.key.Name)
+	if err != nil {
+		return 0, err
+	}
+	return len(children), trace.New(stack, children, time.Now()).WriteText(d.out, trace.Options{})
+}
+
+// ackName says who plays ACK.
+func (d *demo) ackName() string {
+	if d.real != nil {
+		return "the real ACK controllers"
+	}
+	return "the simulated ACK"
 }
 
 // children lists the stack's ACK children in dependency order.
@@ -430,23 +438,6 @@ func (d *demo) children(ctx context.Context) ([]core.Object, error) {
 	return out, nil
 }
 
-// idOf returns the most telling AWS identifier a child's status holds.
-func idOf(o core.Object) string {
-	m := map[string]any{}
-	b, err := yaml.Marshal(o)
-	if err == nil {
-		_ = yaml.Unmarshal(b, &m)
-	}
-	if st, ok := m["status"].(map[string]any); ok {
-		for _, k := range []string{"vpcID", "subnetID", "internetGatewayID", "allocationID", "natGatewayID", "routeTableID", "id", "vpcEndpointID", "flowLogID"} {
-			if v, ok := st[k].(string); ok && v != "" {
-				return v
-			}
-		}
-	}
-	return o.ACKStatus().ARN()
-}
-
 // faultOnTheDatabase makes the simulated RDS refuse the database for good,
 // shows the stack Stalled naming it, then clears the fault.
 func (d *demo) faultOnTheDatabase(ctx context.Context) error {
@@ -466,6 +457,10 @@ func (d *demo) faultOnTheDatabase(ctx context.Context) error {
 		return []string{"Stalled=True: " + c.Message}, true, nil
 	})
 	if err != nil {
+		return err
+	}
+	d.say("$ docuflow trace -n %s %s", d.key.Namespace, d.key.Name)
+	if _, err := d.trace(ctx); err != nil {
 		return err
 	}
 	// Like real ACK, the simulated one does not retry a Terminal resource

@@ -26,6 +26,7 @@ func TestTheDemoRunsToTheEnd(t *testing.T) {
 		"URL:               https://",
 		"Stalled=True: DBInstance docuflow-prod-db: InvalidParameterCombination",
 		"Ready=True again",
+		"$ docuflow trace -n docuflow-demo docuflow-prod\nNAME ",
 		"Children whose spec changed: ScalableTarget docuflow-prod-api (of ",
 		"children left in ",
 		"Retained in (simulated) AWS, not deleted (from the stack's last event):",
@@ -37,7 +38,12 @@ func TestTheDemoRunsToTheEnd(t *testing.T) {
 			t.Errorf("the demo did not print %q:\n%s", want, got)
 		}
 	}
-	if n := len(regexp.MustCompile(`(?m)^\S+\s+\S+\s+True\s+\S+`).FindAllString(got, -1)); n < 50 {
-		t.Errorf("the resource table lists %d synced resources, want every child of the sample", n)
+	// The trace at Ready lists every child synced; the one during the fault
+	// shows the database Terminal with AWS's message.
+	if n := len(regexp.MustCompile(`(?m)^[│ ]+[├└]─ \S+ \S+ +True +Ready +\S+ +\S+`).FindAllString(got, -1)); n < 100 {
+		t.Errorf("the two traces list %d synced, ready children, want every child of the sample twice", n)
+	}
+	if !regexp.MustCompile(`(?m)^[│ ]+└─ DBInstance docuflow-prod-db +False +Terminal +\S+ +db:docuflow-prod-db +InvalidParameterCombination: simulated fault`).MatchString(got) {
+		t.Errorf("the trace during the fault does not show the database Terminal:\n%s", got)
 	}
 }

@@ -57,6 +57,20 @@ const (
 	FamilyAlarms = "alarms"
 )
 
+// Families are the component families in dependency order.
+var Families = []string{FamilyNetwork, FamilyDatabase, FamilyLoadBalancer, FamilyService, FamilyAutoscaling, FamilyAlarms}
+
+// FamilyConditions maps each family to the condition type that reports it on
+// the stack's status.
+var FamilyConditions = map[string]string{
+	FamilyNetwork:      platformv1alpha1.ConditionNetworkReady,
+	FamilyDatabase:     platformv1alpha1.ConditionDatabaseReady,
+	FamilyLoadBalancer: platformv1alpha1.ConditionLoadBalancerReady,
+	FamilyService:      platformv1alpha1.ConditionServiceReady,
+	FamilyAutoscaling:  platformv1alpha1.ConditionAutoscalingReady,
+	FamilyAlarms:       platformv1alpha1.ConditionAlarmsReady,
+}
+
 // NameRule is the set of constraints one kind of name must satisfy.
 type NameRule struct {
 	// MaxLength is the longest name allowed.

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/ack"
+	"github.com/docuflow/docuflow-operator/internal/trace"
+)
+
+// exitNotReady is trace's exit code when the stack is not Ready, so CI can
+// tell "not Ready" (3) from "could not ask" (1) and a usage error (2).
+const exitNotReady = 3
+
+// errNotReady is returned by runTrace when the tree was printed and the
+// stack is not Ready for its current generation.
+type errNotReady struct{ reason string }
+
+func (e errNotReady) Error() string { return "the stack is not Ready: " + e.reason }
+
+// traceOptions are trace's flags; --kubeconfig, --context and -n/--namespace
+// mean what they mean to kubectl, which passes them on to the plugin.
+type traceOptions struct {
+	kubeconfig string
+	context    string
+	namespace  string
+	output     string
+	color      string
+}
+
+// runTrace prints a stack's tree: `docuflow trace [flags] STACK`.
+func runTrace(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("trace", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o traceOptions
+	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "Path to the kubeconfig (default: $KUBECONFIG, then ~/.kube/config).")
+	fs.StringVar(&o.context, "context", "", "The kubeconfig context to use.")
+	fs.StringVar(&o.namespace, "namespace", "", "The stack's namespace (default: the context's).")
+	fs.StringVar(&o.namespace, "n", "", "Shorthand for --namespace.")
+	fs.StringVar(&o.output, "o", "", "Output format: empty (a tree), wide (adds ARNs and dependencies) or json.")
+	fs.StringVar(&o.output, "output", "", "Same as -o.")
+	fs.StringVar(&o.color, "color", "auto", "Colour the states: auto (on a terminal, unless NO_COLOR is set), always or never.")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: docuflow trace [flags] STACK\n\n"+
+			"Prints the DocuFlowStack STACK and its ACK children as a tree in dependency order:\n"+
+			"per child ACK's Synced condition, the operator's verdict (the blocking reason or\n"+
+			"the Terminal message), age and AWS ID or ARN. Exits 0 when the stack is Ready\n"+
+			"for its current generation, 3 when it is not, 1 when it cannot be read.\n"+
+			"As a kubectl plugin: kubectl docuflow trace STACK -n NAMESPACE.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	names, err := parseInterspersed(fs, args)
+	if err != nil {
+		return usageError{err}
+	}
+	if len(names) != 1 {
+		fs.Usage()
+		return usageError{fmt.Errorf("want exactly one stack name, got %d", len(names))}
+	}
+	switch o.output {
+	case "", "wide", "json":
+	default:
+		return usageError{fmt.Errorf("-o must be wide or json, not %q", o.output)}
+	}
+	color, err := useColor(o.color, stdout)
+	if err != nil {
+		return usageError{err}
+	}
+
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = o.kubeconfig
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: o.context})
+	cfg, err := cc.ClientConfig()
+	if err != nil {
+		return fmt.Errorf("loading the kubeconfig: %w", err)
+	}
+	ns := o.namespace
+	if ns == "" {
+		if ns, _, err = cc.Namespace(); err != nil {
+			return fmt.Errorf("reading the context's namespace: %w", err)
+		}
+	}
+	scheme := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, platformv1alpha1.AddToScheme, ack.AddToScheme} {
+		if err := add(scheme); err != nil {
+			return err
+		}
+	}
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return fmt.Errorf("connecting to the cluster: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	stack, children, err := trace.Read(ctx, c, ns, names[0])
+	if err != nil {
+		return err
+	}
+	t := trace.New(stack, children, time.Now())
+	if o.output == "json" {
+		err = t.WriteJSON(stdout)
+	} else {
+		err = t.WriteText(stdout, trace.Options{Wide: o.output == "wide", Color: color})
+	}
+	if err != nil {
+		return err
+	}
+	if !t.Ready() {
+		return errNotReady{reason: t.Stack.Reason}
+	}
+	return nil
+}
+
+// usageError is a mistake in the command line (exit code 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// parseInterspersed parses flags wherever they appear, as kubectl users
+// write them (`trace prod -n team-a`), and returns the other arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, nil
+		}
+		if args[0] == "--" {
+			return append(rest, args[1:]...), nil
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
+}
+
+// useColor decides whether to colour: auto colours a terminal unless
+// NO_COLOR is set (https://no-color.org).
+func useColor(mode string, out io.Writer) (bool, error) {
+	switch mode {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto":
+		if os.Getenv("NO_COLOR") != "" {
+			return false, nil
+		}
+		f, ok := out.(*os.File)
+		return ok && term.IsTerminal(int(f.Fd())), nil
+	}
+	return false, fmt.Errorf("--color must be auto, always or never, not %q", mode)
+}
+
+// exitCode is the process's exit code for a command's error.
+func exitCode(err error) int {
+	var nr errNotReady
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &nr):
+		return exitNotReady
+	case errors.As(err, &ue), errors.Is(err, flag.ErrHelp):
+		return 2
+	}
+	return 1
+}
+
+// invokedAs is how the binary was called: "kubectl docuflow" when kubectl
+// runs it as the plugin kubectl-docuflow, else "docuflow".
+func invokedAs(arg0 string) string {
+	base := arg0[strings.LastIndexAny(arg0, `/\`)+1:]
+	if strings.HasPrefix(base, "kubectl-docuflow") {
+		return "kubectl docuflow"
+	}
+	return "docuflow"
+}
