@@ -4,12 +4,14 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -32,7 +34,10 @@ type managerOptions struct {
 	deletionProtectionGrace time.Duration
 	// statusProgressInterval holds back progress-only status changes.
 	statusProgressInterval time.Duration
-	zap                    zap.Options
+	// watchNamespaces, when set, limits the operator to the stacks (and the
+	// children) of these namespaces.
+	watchNamespaces string
+	zap             zap.Options
 }
 
 func (o *managerOptions) bind(fs *flag.FlagSet) {
@@ -42,6 +47,7 @@ func (o *managerOptions) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&o.leaderElect, "leader-elect", true, "Elect a leader so that only one replica writes.")
 	fs.DurationVar(&o.deletionProtectionGrace, "deletion-protection-grace", 30*time.Second, "How long to wait, after ACK reports a switched-off deletion protection synced, before deleting the child (ACK reports no observed generation).")
 	fs.DurationVar(&o.statusProgressInterval, "status-progress-interval", controllers.DefaultStatusProgressInterval, "How long after a stack's last status write a change that is progress only (children syncing inside a family whose condition keeps its status) may wait to be written; 0 writes every change.")
+	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces whose DocuFlowStacks this operator reconciles; empty: every namespace. The others' stacks are left alone (no finalizer, no status).")
 	fs.BoolVar(&o.enableHTTP2, "enable-http2", false, "Serve metrics over HTTP/2 (off: HTTP/2 Rapid Reset and Stream Cancellation CVEs).")
 	o.zap.BindFlags(fs)
 }
@@ -72,6 +78,13 @@ func newManager(cfg *rest.Config, o managerOptions) (ctrl.Manager, error) {
 	if o.secureMetrics {
 		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
+	cacheOpts := controllers.CacheOptions()
+	if nss := splitList(o.watchNamespaces); len(nss) > 0 {
+		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
+		for _, ns := range nss {
+			cacheOpts.DefaultNamespaces[ns] = cache.Config{}
+		}
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        scheme,
 		Metrics:                       metrics,
@@ -79,7 +92,7 @@ func newManager(cfg *rest.Config, o managerOptions) (ctrl.Manager, error) {
 		LeaderElection:                o.leaderElect,
 		LeaderElectionID:              "docuflow-operator.platform.docuflow.io",
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         controllers.CacheOptions(),
+		Cache:                         cacheOpts,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
@@ -100,6 +113,17 @@ func newManager(cfg *rest.Config, o managerOptions) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("adding the readiness check: %w", err)
 	}
 	return mgr, nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty entries.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func runManager(args []string) error {
