@@ -76,9 +76,13 @@ lint: golangci-lint ## Run golangci-lint.
 	$(GOLANGCI_LINT) run --build-tags conformance ./...
 
 .PHONY: verify
-verify: controller-gen ## Fail when generated code is stale, go.mod is untidy, or gofmt, vet or lint complain.
+verify: controller-gen kustomize ## Fail when generated code is stale, go.mod is untidy, or gofmt, vet or lint complain.
 	CONTROLLER_GEN=$(CONTROLLER_GEN) hack/verify-generated.sh
 	go mod tidy -diff
+	cd test/chart && go mod tidy -diff
+	cd test/argocd/engine && GOTOOLCHAIN=go1.27.3 go mod tidy -diff
+	hack/build-installer.sh -check $(KUSTOMIZE) $(IMG) dist/install.yaml
+	go run ./hack/chartgen -check
 	go run ./hack/crddoc -check
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -87,6 +91,16 @@ verify: controller-gen ## Fail when generated code is stale, go.mod is untidy, o
 .PHONY: test
 test: envtest ack-controllers ## Run every test: unit, envtest integration, the end-to-end suite on the real ACK controllers over a local AWS (test/e2e), app against a throwaway PostgreSQL.
 	$(TEST_ENV) go test $(GO_TEST_FLAGS) ./...
+	$(MAKE) test-chart
+	$(MAKE) test-argocd
+
+.PHONY: test-chart
+test-chart: ## Lint the Helm chart in dist/chart and check what it renders against dist/install.yaml (test/chart, a Go module of its own).
+	cd test/chart && go test -count=1 ./...
+
+.PHONY: test-argocd
+test-argocd: ## Run config/argocd/health.lua on Argo CD's own Lua engine and argocd-cm loading (test/argocd/engine, a Go module of its own on Go 1.27; the first run compiles Argo CD, 5 to 15 minutes).
+	cd test/argocd/engine && GOTOOLCHAIN=go1.27.3 go test -count=1 ./...
 
 .PHONY: test-e2e
 test-e2e: envtest ack-controllers ## Run only the end-to-end suite on the real ACK controllers (moto's server as the local AWS), keeping the processes' logs.
@@ -112,6 +126,15 @@ conformance: envtest ## Prove the ACK mirrors against upstream CRDs: make confor
 .PHONY: build
 build: ## Build the operator binary into bin/docuflow.
 	CGO_ENABLED=0 go build -trimpath -o bin/docuflow ./cmd/docuflow
+
+.PHONY: build-installer
+build-installer: manifests kustomize ## Write the release bundle dist/install.yaml (config/default pinned to IMG) and the chart's generated templates (CRD, manager role) in dist/chart.
+	hack/build-installer.sh $(KUSTOMIZE) $(IMG) dist/install.yaml
+	go run ./hack/chartgen
+
+.PHONY: kubectl-plugin
+kubectl-plugin: build ## Install the operator binary as the kubectl plugin kubectl-docuflow into bin/ (put bin/ on PATH, then: kubectl docuflow trace STACK -n NAMESPACE).
+	cp bin/docuflow bin/kubectl-docuflow
 
 .PHONY: demo
 demo: envtest kubectl $(if $(filter real,$(ACK)),ack-controllers) ## The first command: the operator end to end on an embedded control plane with a simulated AWS (ARGS=--keep to explore after); ACK=real runs it on the real ACK controllers over a local AWS.

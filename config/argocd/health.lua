@@ -30,19 +30,28 @@ local function messageOf(c, fallback)
 end
 
 local metadata = obj.metadata or {}
+local spec = obj.spec or {}
 local status = obj.status
-if status == nil or status.conditions == nil or #status.conditions == 0 then
-  hs.status = "Progressing"
-  hs.message = "Waiting for the operator to observe the stack"
-  return hs
-end
+local generation = metadata.generation
 
 -- Until the operator has seen the current spec, every condition describes an
 -- older one; the status must not turn green on the strength of it.
-local generation = metadata.generation
-if generation ~= nil and (status.observedGeneration == nil or status.observedGeneration < generation) then
-  hs.status = "Progressing"
-  hs.message = "Waiting for the operator to observe generation " .. generation
+local observed = status ~= nil and status.conditions ~= nil and #status.conditions > 0
+local current = observed and (generation == nil or (status.observedGeneration ~= nil and status.observedGeneration >= generation))
+if not current then
+  -- spec.suspend alone decides here, or a stack created or suspended in git
+  -- would show Progressing until the operator's next pass. A deletion goes
+  -- ahead while suspended, so it shows as one.
+  if spec.suspend == true and metadata.deletionTimestamp == nil then
+    hs.status = "Suspended"
+    hs.message = "spec.suspend is true: no child is created, changed or pruned until it is false again"
+  elseif not observed then
+    hs.status = "Progressing"
+    hs.message = "Waiting for the operator to observe the stack"
+  else
+    hs.status = "Progressing"
+    hs.message = "Waiting for the operator to observe generation " .. generation
+  end
   return hs
 end
 
@@ -52,6 +61,9 @@ local deleting = conditionOf(conditions, "Deleting")
 if isTrue(deleting) then
   hs.status = "Progressing"
   hs.message = messageOf(deleting, "Deleting the stack's AWS resources")
+  -- Argo CD 3.6 shows deletionMessage for an object with a deletionTimestamp;
+  -- without it, only "Pending deletion" and the finalizer's name.
+  hs.deletionMessage = hs.message
   return hs
 end
 

@@ -69,8 +69,9 @@ type application struct {
 	APIVersion string `json:"apiVersion"`
 	Kind       string `json:"kind"`
 	Metadata   struct {
-		Name       string   `json:"name"`
-		Finalizers []string `json:"finalizers"`
+		Name        string            `json:"name"`
+		Finalizers  []string          `json:"finalizers"`
+		Annotations map[string]string `json:"annotations"`
 	} `json:"metadata"`
 	Spec struct {
 		Source struct {
@@ -113,6 +114,9 @@ func TestExampleApplicationSyncsTheProdStack(t *testing.T) {
 		{"it deploys into docuflow-prod", app.Spec.Destination.Namespace == "docuflow-prod", app.Spec.Destination.Namespace},
 		{"it syncs automatically with prune and self-heal", automated && app.Spec.SyncPolicy.Automated.Prune && app.Spec.SyncPolicy.Automated.SelfHeal, app.Spec.SyncPolicy.Automated},
 		{"it applies server-side", slices.Contains(opts, "ServerSideApply=true"), opts},
+		// Argo CD 3.6 diffs server-side because of ServerSideApply=true, so the
+		// CRD's defaults never show as drift; only this annotation turns it off.
+		{"it keeps the server-side diff", !strings.Contains(app.Metadata.Annotations["argocd.argoproj.io/compare-options"], "ServerSideDiff=false"), app.Metadata.Annotations},
 		{"it creates the namespace", slices.Contains(opts, "CreateNamespace=true"), opts},
 		{"it never replaces, which would drop the operator's finalizer", !slices.Contains(opts, "Replace=true"), opts},
 		{"deleting the Application does not cascade to the AWS environment", !slices.Contains(app.Metadata.Finalizers, "resources-finalizer.argocd.argoproj.io"), app.Metadata.Finalizers},

@@ -18,6 +18,9 @@ var configDir = filepath.Join("..", "..", "config", "argocd")
 type healthStatus struct {
 	Status  string
 	Message string
+	// DeletionMessage replaces Message in Argo CD 3.6 while the object has a
+	// deletionTimestamp.
+	DeletionMessage string
 }
 
 // readHealthScript returns config/argocd/health.lua.
@@ -73,8 +76,8 @@ func runHealth(t *testing.T, script string, obj any) healthStatus {
 	if !ok {
 		t.Fatalf("health check returned %s, want a table", l.Get(-1).Type())
 	}
-	// Argo CD decodes the table through JSON into {status, message}: anything
-	// but strings there fails the whole check.
+	// Argo CD decodes the table through JSON into {status, message,
+	// deletionMessage}: anything but strings there fails the whole check.
 	var got healthStatus
 	switch v := hs.RawGetString("status").(type) {
 	case lua.LString:
@@ -82,12 +85,14 @@ func runHealth(t *testing.T, script string, obj any) healthStatus {
 	default:
 		t.Fatalf("hs.status is %s, want a string", v.Type())
 	}
-	switch v := hs.RawGetString("message").(type) {
-	case lua.LString:
-		got.Message = string(v)
-	case *lua.LNilType:
-	default:
-		t.Fatalf("hs.message is %s, want a string", v.Type())
+	for field, dst := range map[string]*string{"message": &got.Message, "deletionMessage": &got.DeletionMessage} {
+		switch v := hs.RawGetString(field).(type) {
+		case lua.LString:
+			*dst = string(v)
+		case *lua.LNilType:
+		default:
+			t.Fatalf("hs.%s is %s, want a string", field, v.Type())
+		}
 	}
 	switch got.Status {
 	case "Healthy", "Progressing", "Degraded", "Suspended":
