@@ -2,8 +2,11 @@
 # Every tool is pinned and installed into bin/ from the Go module proxy; nothing is
 # assumed on PATH but Go, make and git.
 
-# Image the operator is built into.
-IMG ?= docuflow/docuflow-operator:dev
+# Image the operator is built into. dist/install.yaml and the chart in the
+# repository are built for BUNDLE_IMG; a release builds them for its own IMG
+# (a version tag or a digest).
+BUNDLE_IMG := docuflow/docuflow-operator:dev
+IMG ?= $(BUNDLE_IMG)
 # Image of the DocuFlow API itself (app/).
 APP_IMG ?= docuflow/docuflow-api:dev
 
@@ -79,9 +82,9 @@ lint: golangci-lint ## Run golangci-lint.
 verify: controller-gen kustomize ## Fail when generated code is stale, go.mod is untidy, or gofmt, vet or lint complain.
 	CONTROLLER_GEN=$(CONTROLLER_GEN) hack/verify-generated.sh
 	go mod tidy -diff
-	cd test/chart && go mod tidy -diff
-	cd test/argocd/engine && GOTOOLCHAIN=go1.27.3 go mod tidy -diff
-	hack/build-installer.sh -check $(KUSTOMIZE) $(IMG) dist/install.yaml
+	cd test/chart && go mod tidy -diff && go vet ./...
+	cd test/argocd/engine && GOTOOLCHAIN=go1.27.3 go mod tidy -diff && GOTOOLCHAIN=go1.27.3 go vet ./...
+	hack/build-installer.sh -check $(KUSTOMIZE) $(BUNDLE_IMG) dist/install.yaml
 	go run ./hack/chartgen -check
 	go run ./hack/crddoc -check
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \

@@ -401,11 +401,11 @@ func (d *demo) report(ctx context.Context) error {
 // trace prints the stack's tree as `docuflow trace` does and returns how many
 // children exist.
 func (d *demo) trace(ctx context.Context) (int, error) {
-	stack, children, err := trace.Read(ctx, d.c, d.key.Namespace, d.key.Name)
+	snap, err := trace.Read(ctx, d.c, d.key.Namespace, d.key.Name)
 	if err != nil {
 		return 0, err
 	}
-	return len(children), trace.New(stack, children, time.Now()).WriteText(d.out, trace.Options{})
+	return len(snap.Children), trace.New(snap, time.Now()).WriteText(d.out, trace.Options{})
 }
 
 // ackName says who plays ACK.

@@ -6,11 +6,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -115,4 +117,11 @@ func TestWatchNamespacesLimitsTheOperatorToThem(t *testing.T) {
 	stop = run()
 	defer stop()
 	waitFinalized(other)
+}
+
+func TestWatchNamespacesRefusesWhatIsNoNamespaceName(t *testing.T) {
+	_, err := newManager(&rest.Config{Host: "https://127.0.0.1:1"}, managerOptions{watchNamespaces: "team-a,Team B", metricsAddr: "0", probeAddr: "0"})
+	if err == nil || !strings.Contains(err.Error(), `"Team B" is not a namespace name`) {
+		t.Errorf("got %v, want the bad name refused", err)
+	}
 }

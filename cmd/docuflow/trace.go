@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -31,67 +31,57 @@ type errNotReady struct{ reason string }
 
 func (e errNotReady) Error() string { return "the stack is not Ready: " + e.reason }
 
-// traceOptions are trace's flags; --kubeconfig, --context and -n/--namespace
-// mean what they mean to kubectl, which passes them on to the plugin.
-type traceOptions struct {
-	kubeconfig string
-	context    string
-	namespace  string
-	output     string
-	color      string
-}
-
-// runTrace prints a stack's tree: `docuflow trace [flags] STACK`.
+// runTrace prints a stack's tree: `docuflow trace [flags] STACK`. Its flags
+// are kubectl's (--kubeconfig, --context, -n/--namespace, --as, --token,
+// --request-timeout, ... bound by client-go's clientcmd), in kubectl's forms
+// (-n team-a, -nteam-a, -ojson), before or after the name, as kubectl hands
+// them to the plugin.
 func runTrace(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("trace", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("trace", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var o traceOptions
-	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "Path to the kubeconfig (default: $KUBECONFIG, then ~/.kube/config).")
-	fs.StringVar(&o.context, "context", "", "The kubeconfig context to use.")
-	fs.StringVar(&o.namespace, "namespace", "", "The stack's namespace (default: the context's).")
-	fs.StringVar(&o.namespace, "n", "", "Shorthand for --namespace.")
-	fs.StringVar(&o.output, "o", "", "Output format: empty (a tree), wide (adds ARNs and dependencies) or json.")
-	fs.StringVar(&o.output, "output", "", "Same as -o.")
-	fs.StringVar(&o.color, "color", "auto", "Colour the states: auto (on a terminal, unless NO_COLOR is set), always or never.")
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	fs.StringVar(&rules.ExplicitPath, "kubeconfig", "", "Path to the kubeconfig (default: $KUBECONFIG, then ~/.kube/config).")
+	overrides := &clientcmd.ConfigOverrides{}
+	clientcmd.BindOverrideFlags(overrides, fs, clientcmd.RecommendedConfigOverrideFlags(""))
+	output := fs.StringP("output", "o", "", "Output format: empty (a tree), wide (adds ARNs and dependencies) or json.")
+	colorMode := fs.String("color", "auto", "Colour the states: auto (on a terminal, unless NO_COLOR is set), always or never.")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: docuflow trace [flags] STACK\n\n"+
 			"Prints the DocuFlowStack STACK and its ACK children as a tree in dependency order:\n"+
 			"per child ACK's Synced condition, the operator's verdict (the blocking reason or\n"+
 			"the Terminal message), age and AWS ID or ARN. Exits 0 when the stack is Ready\n"+
 			"for its current generation, 3 when it is not, 1 when it cannot be read.\n"+
-			"As a kubectl plugin: kubectl docuflow trace STACK -n NAMESPACE.\n\nFlags:\n")
-		fs.PrintDefaults()
+			"As a kubectl plugin: kubectl docuflow trace STACK -n NAMESPACE.\n\nFlags:\n%s", fs.FlagUsages())
 	}
-	names, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return nil
+		}
 		return usageError{err}
 	}
-	if len(names) != 1 {
+	if fs.NArg() != 1 {
 		fs.Usage()
-		return usageError{fmt.Errorf("want exactly one stack name, got %d", len(names))}
+		return usageError{fmt.Errorf("want exactly one stack name, got %d", fs.NArg())}
 	}
-	switch o.output {
+	name := fs.Arg(0)
+	switch *output {
 	case "", "wide", "json":
 	default:
-		return usageError{fmt.Errorf("-o must be wide or json, not %q", o.output)}
+		return usageError{fmt.Errorf("-o must be wide or json, not %q", *output)}
 	}
-	color, err := useColor(o.color, stdout)
+	color, err := useColor(*colorMode, stdout)
 	if err != nil {
 		return usageError{err}
 	}
 
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = o.kubeconfig
-	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: o.context})
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
 	cfg, err := cc.ClientConfig()
 	if err != nil {
 		return fmt.Errorf("loading the kubeconfig: %w", err)
 	}
-	ns := o.namespace
-	if ns == "" {
-		if ns, _, err = cc.Namespace(); err != nil {
-			return fmt.Errorf("reading the context's namespace: %w", err)
-		}
+	ns, _, err := cc.Namespace()
+	if err != nil {
+		return fmt.Errorf("reading the namespace: %w", err)
 	}
 	scheme := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, platformv1alpha1.AddToScheme, ack.AddToScheme} {
@@ -105,18 +95,24 @@ func runTrace(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	stack, children, err := trace.Read(ctx, c, ns, names[0])
+	snap, err := trace.Read(ctx, c, ns, name)
 	if err != nil {
 		return err
 	}
-	t := trace.New(stack, children, time.Now())
-	if o.output == "json" {
+	t := trace.New(snap, time.Now())
+	if *output == "json" {
 		err = t.WriteJSON(stdout)
 	} else {
-		err = t.WriteText(stdout, trace.Options{Wide: o.output == "wide", Color: color})
+		err = t.WriteText(stdout, trace.Options{Wide: *output == "wide", Color: color})
 	}
 	if err != nil {
 		return err
+	}
+	if len(t.MissingCRDs) > 0 {
+		fmt.Fprintf(stderr, "warning: the cluster has no CRD for %s: install the ACK controllers that serve them.\n", strings.Join(t.MissingCRDs, ", "))
+	}
+	if t.RenderError != "" {
+		fmt.Fprintf(stderr, "warning: the stack's spec cannot be rendered: %s\n", t.RenderError)
 	}
 	if !t.Ready() {
 		return errNotReady{reason: t.Stack.Reason}
@@ -129,26 +125,6 @@ type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
-
-// parseInterspersed parses flags wherever they appear, as kubectl users
-// write them (`trace prod -n team-a`), and returns the other arguments.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var rest []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return rest, nil
-		}
-		if args[0] == "--" {
-			return append(rest, args[1:]...), nil
-		}
-		rest = append(rest, args[0])
-		args = args[1:]
-	}
-}
 
 // useColor decides whether to colour: auto colours a terminal unless
 // NO_COLOR is set (https://no-color.org).
@@ -177,7 +153,7 @@ func exitCode(err error) int {
 		return 0
 	case errors.As(err, &nr):
 		return exitNotReady
-	case errors.As(err, &ue), errors.Is(err, flag.ErrHelp):
+	case errors.As(err, &ue):
 		return 2
 	}
 	return 1

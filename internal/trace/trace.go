@@ -21,6 +21,7 @@ import (
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -30,12 +31,31 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/desired"
 )
 
+// Version is the version of the JSON shape of a Tree.
+const Version = 1
+
 // Tree is one stack and its children, grouped by family in dependency order.
 type Tree struct {
+	// Version is the JSON shape's version, Version.
+	Version  int     `json:"version"`
 	Stack    Stack   `json:"stack"`
 	Families []Group `json:"families"`
+	// MissingCRDs are the ACK kinds the stack needs whose CRDs are not
+	// installed in the cluster: their controllers are missing.
+	MissingCRDs []string `json:"missingCRDs,omitempty"`
+	// RenderError says why the stack's spec could not be rendered; the
+	// tree then holds only the children that exist.
+	RenderError string `json:"renderError,omitempty"`
 	// now is when the tree was read, for the children's ages.
 	now time.Time
+}
+
+// Snapshot is what Read found: the stack, its children, and the ACK kinds
+// whose CRDs the cluster does not have.
+type Snapshot struct {
+	Stack        *platformv1alpha1.DocuFlowStack
+	Children     []core.Object
+	MissingKinds []string
 }
 
 // Stack is the root of the tree: the DocuFlowStack's summary.
@@ -102,32 +122,33 @@ type Child struct {
 // Read fetches a stack and its ACK children: every object of a mirrored ACK
 // kind in the stack's namespace that carries the stack's label and names the
 // stack as its controlling owner. A kind whose CRD is not installed has no
-// children.
-func Read(ctx context.Context, c client.Reader, namespace, name string) (*platformv1alpha1.DocuFlowStack, []core.Object, error) {
+// children and is listed in MissingKinds.
+func Read(ctx context.Context, c client.Reader, namespace, name string) (Snapshot, error) {
 	stack := &platformv1alpha1.DocuFlowStack{}
 	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, stack); err != nil {
-		return nil, nil, fmt.Errorf("reading DocuFlowStack %s/%s: %w", namespace, name, err)
+		return Snapshot{}, fmt.Errorf("reading DocuFlowStack %s/%s: %w", namespace, name, err)
 	}
+	snap := Snapshot{Stack: stack}
 	sel := client.MatchingLabels{desired.LabelStack: desired.Labels(stack)[desired.LabelStack]}
-	var children []core.Object
 	for _, kind := range ack.Kinds() {
 		list, err := ack.NewList(kind)
 		if err != nil {
-			return nil, nil, err
+			return Snapshot{}, err
 		}
 		if err := c.List(ctx, list, client.InNamespace(namespace), sel); err != nil {
 			if meta.IsNoMatchError(err) {
+				snap.MissingKinds = append(snap.MissingKinds, ack.KindOf(kind))
 				continue
 			}
-			return nil, nil, fmt.Errorf("listing the %s children of DocuFlowStack %s/%s: %w", ack.KindOf(kind), namespace, name, err)
+			return Snapshot{}, fmt.Errorf("listing the %s children of DocuFlowStack %s/%s: %w", ack.KindOf(kind), namespace, name, err)
 		}
 		for _, item := range ack.Items(list) {
 			if ownedBy(item, stack) {
-				children = append(children, item)
+				snap.Children = append(snap.Children, item)
 			}
 		}
 	}
-	return stack, children, nil
+	return snap, nil
 }
 
 // ownedBy reports whether the stack is obj's controller: a label alone could
@@ -141,14 +162,20 @@ func ownedBy(obj client.Object, stack *platformv1alpha1.DocuFlowStack) bool {
 	return false
 }
 
-// New builds the tree of a stack from its live children at the given time.
-func New(stack *platformv1alpha1.DocuFlowStack, children []core.Object, now time.Time) Tree {
-	t := Tree{now: now, Stack: stackNode(stack)}
+// New builds the tree of a stack from what Read found, at the given time.
+func New(snap Snapshot, now time.Time) Tree {
+	stack, children := snap.Stack, snap.Children
+	t := Tree{Version: Version, now: now, Stack: stackNode(stack), Families: []Group{}}
 	res, err := desired.Build(stack, desired.Observe(stack, children))
 	if err != nil {
 		// The stack cannot be rendered (an invalid spec); its status says
 		// why. The children that exist are still shown.
+		t.RenderError = err.Error()
 		res = desired.Result{}
+	}
+	missing := map[string]bool{}
+	for _, k := range snap.MissingKinds {
+		missing[k] = true
 	}
 	live := map[desired.Key]core.Object{}
 	for _, c := range children {
@@ -174,9 +201,15 @@ func New(stack *platformv1alpha1.DocuFlowStack, children []core.Object, now time
 	add := func(family string, k desired.Key, obj core.Object, waitsFor string) *Child {
 		seen[k] = true
 		ch := Child{Kind: k.Kind, Name: k.Name}
-		if v, ok := verdicts[k]; ok {
+		switch v, ok := verdicts[k]; {
+		case missing[k.Kind]:
+			if !slices.Contains(t.MissingCRDs, k.Kind) {
+				t.MissingCRDs = append(t.MissingCRDs, k.Kind)
+			}
+			ch.Reason, ch.Message = ReasonCRDNotInstalled, "the "+k.Kind+" CRD is not installed in this cluster: install its ACK controller."
+		case ok:
 			ch.Ready, ch.Reason, ch.Message = v.Ready, v.Reason, trimSubject(v.Message, k)
-		} else if waitsFor != "" {
+		case waitsFor != "":
 			ch.Reason, ch.Message = platformv1alpha1.ReasonWaitingForDependency, "waits for "+waitsFor+"."
 		}
 		if obj != nil {
@@ -191,9 +224,7 @@ func New(stack *platformv1alpha1.DocuFlowStack, children []core.Object, now time
 			ch.Created = l.GetCreationTimestamp().Time
 			if !l.GetDeletionTimestamp().IsZero() {
 				ch.Deleting = true
-				if !ch.Ready && ch.Reason == "" {
-					ch.Reason = platformv1alpha1.ConditionDeleting
-				}
+				ch.Ready, ch.Reason, ch.Message = false, ReasonDeleting, "being deleted; ACK deletes it in AWS."
 			}
 		}
 		g := group(family)
@@ -223,6 +254,9 @@ func New(stack *platformv1alpha1.DocuFlowStack, children []core.Object, now time
 			}
 		}
 	}
+	if t.Stack.Deleting {
+		deletingView(groups)
+	}
 	for _, g := range groups {
 		g.Children = dependencyOrder(g.Children)
 	}
@@ -243,8 +277,46 @@ func New(stack *platformv1alpha1.DocuFlowStack, children []core.Object, now time
 	return t
 }
 
-// stackNode summarises the stack's Ready condition. Ready means Ready=True
-// for the generation the spec is at.
+// Reasons the tree gives children beyond the operator's own.
+const (
+	// ReasonCRDNotInstalled: the cluster has no CRD for the child's kind.
+	ReasonCRDNotInstalled = "CRDNotInstalled"
+	// ReasonDeleting: the child is being deleted.
+	ReasonDeleting = "Deleting"
+	// ReasonAwaitingDeletion: the stack is being deleted and the child
+	// waits for its wave.
+	ReasonAwaitingDeletion = "AwaitingDeletion"
+)
+
+// deletingView shows a stack being deleted as the teardown sees it: the
+// status's verdicts describe the stack before the deletion, and children
+// already gone are not waiting for anything. Only the children that still
+// exist are listed, each deleting or waiting for its wave.
+func deletingView(groups map[string]*Group) {
+	for f, g := range groups {
+		var kept []Child
+		for _, c := range g.Children {
+			if !c.Exists {
+				continue
+			}
+			if !c.Deleting {
+				c.Ready, c.Reason, c.Message = false, ReasonAwaitingDeletion, "deleted once nothing that depends on it is left."
+			}
+			kept = append(kept, c)
+		}
+		if len(kept) == 0 {
+			delete(groups, f)
+			continue
+		}
+		g.Children = kept
+		g.Status, g.Reason, g.Message = "False", ReasonDeleting, ""
+	}
+}
+
+// stackNode summarises the stack in the order config/argocd/health.lua
+// reads it, so that trace and Argo CD agree: not yet observed, deleting,
+// stalled, suspended, rolled back, then the Ready condition of the current
+// generation. Only the last, True, is Ready.
 func stackNode(stack *platformv1alpha1.DocuFlowStack) Stack {
 	s := Stack{
 		Namespace: stack.Namespace, Name: stack.Name,
@@ -252,24 +324,37 @@ func stackNode(stack *platformv1alpha1.DocuFlowStack) Stack {
 		Deleting: !stack.DeletionTimestamp.IsZero(), Created: stack.CreationTimestamp.Time,
 		URL: stack.Status.URL,
 	}
-	c := meta.FindStatusCondition(stack.Status.Conditions, platformv1alpha1.ConditionReady)
+	conds := stack.Status.Conditions
+	isTrue := func(t string) *metav1.Condition {
+		if c := meta.FindStatusCondition(conds, t); c != nil && c.Status == metav1.ConditionTrue {
+			return c
+		}
+		return nil
+	}
+	ready := meta.FindStatusCondition(conds, platformv1alpha1.ConditionReady)
 	switch {
-	case c == nil:
+	case s.Deleting:
+		s.Reason, s.Message = platformv1alpha1.ConditionDeleting, "the stack is being deleted."
+		if c := isTrue(platformv1alpha1.ConditionDeleting); c != nil {
+			s.Message = c.Message
+		}
+	case len(conds) == 0:
 		s.Reason, s.Message = "NoStatus", "the operator has not reported on this stack yet."
 	case stack.Status.ObservedGeneration < stack.Generation:
 		s.Reason = "StaleStatus"
 		s.Message = fmt.Sprintf("the status describes generation %d; the spec is at %d and the operator has not reported on it yet.", stack.Status.ObservedGeneration, stack.Generation)
-	default:
-		s.Ready = c.Status == "True"
+	case isTrue(platformv1alpha1.ConditionStalled) != nil:
+		c := isTrue(platformv1alpha1.ConditionStalled)
 		s.Reason, s.Message = c.Reason, c.Message
-	}
-	if s.Deleting {
-		s.Ready = false
-		if c := meta.FindStatusCondition(stack.Status.Conditions, platformv1alpha1.ConditionDeleting); c != nil {
-			s.Reason, s.Message = c.Reason, c.Message
-		} else {
-			s.Reason, s.Message = platformv1alpha1.ConditionDeleting, "the stack is being deleted."
-		}
+	case isTrue(platformv1alpha1.ConditionSuspended) != nil:
+		s.Reason, s.Message = platformv1alpha1.ConditionSuspended, isTrue(platformv1alpha1.ConditionSuspended).Message
+	case isTrue(platformv1alpha1.ConditionRolledBack) != nil:
+		s.Reason, s.Message = platformv1alpha1.ConditionRolledBack, isTrue(platformv1alpha1.ConditionRolledBack).Message
+	case ready == nil || ready.ObservedGeneration != stack.Generation && ready.ObservedGeneration != 0:
+		s.Reason, s.Message = "StaleStatus", fmt.Sprintf("no Ready condition for generation %d yet.", stack.Generation)
+	default:
+		s.Ready = ready.Status == metav1.ConditionTrue
+		s.Reason, s.Message = ready.Reason, ready.Message
 	}
 	return s
 }

@@ -89,7 +89,7 @@ func build(t *testing.T, stack *platformv1alpha1.DocuFlowStack, children []core.
 func TestANewStackListsEveryChildItWillHaveNoneCreated(t *testing.T) {
 	stack := sample(t)
 	res := build(t, stack, nil)
-	tree := New(stack, nil, now)
+	tree := New(Snapshot{Stack: stack, Children: nil}, now)
 
 	if tree.Ready() || tree.Stack.Reason != "NoStatus" {
 		t.Errorf("a stack without status: ready=%v reason %q, want not ready, NoStatus", tree.Ready(), tree.Stack.Reason)
@@ -120,7 +120,7 @@ func TestANewStackListsEveryChildItWillHaveNoneCreated(t *testing.T) {
 func TestFamiliesComeInDependencyOrderAndChildrenInRenderOrder(t *testing.T) {
 	stack := sample(t)
 	res := build(t, stack, nil)
-	tree := New(stack, nil, now)
+	tree := New(Snapshot{Stack: stack, Children: nil}, now)
 
 	var fams []string
 	for _, g := range tree.Families {
@@ -224,7 +224,7 @@ func faulted(t *testing.T) (*platformv1alpha1.DocuFlowStack, []core.Object, stri
 
 func TestATerminalChildShowsItsMessageAndTheStackIsNotReady(t *testing.T) {
 	stack, children, db := faulted(t)
-	tree := New(stack, children, now)
+	tree := New(Snapshot{Stack: stack, Children: children}, now)
 	if tree.Ready() || tree.Stack.Reason != platformv1alpha1.ReasonTerminal {
 		t.Errorf("ready=%v reason %q, want not ready, Terminal", tree.Ready(), tree.Stack.Reason)
 	}
@@ -262,7 +262,7 @@ func TestATerminalChildShowsItsMessageAndTheStackIsNotReady(t *testing.T) {
 
 func TestTheTextIsATreeWithAlignedColumnsAndColourOnlyWhenAsked(t *testing.T) {
 	stack, children, _ := faulted(t)
-	tree := New(stack, children, now)
+	tree := New(Snapshot{Stack: stack, Children: children}, now)
 	var plainOut, colour bytes.Buffer
 	if err := tree.WriteText(&plainOut, Options{}); err != nil {
 		t.Fatal(err)
@@ -297,7 +297,7 @@ func TestTheTextIsATreeWithAlignedColumnsAndColourOnlyWhenAsked(t *testing.T) {
 
 func TestWideAddsARNsAndDependenciesAndJSONCarriesTheSame(t *testing.T) {
 	stack, children, _ := faulted(t)
-	tree := New(stack, children, now)
+	tree := New(Snapshot{Stack: stack, Children: children}, now)
 	var wide bytes.Buffer
 	if err := tree.WriteText(&wide, Options{Wide: true}); err != nil {
 		t.Fatal(err)
@@ -327,20 +327,20 @@ func TestReadyOnlyForTheCurrentGenerationAndNeverWhileDeleting(t *testing.T) {
 	stack := sample(t)
 	children := live(stack, build(t, stack, nil).Objects)
 	ready(stack, children)
-	if tree := New(stack, children, now); !tree.Ready() {
+	if tree := New(Snapshot{Stack: stack, Children: children}, now); !tree.Ready() {
 		t.Fatalf("a Ready stack reads %q: %s", tree.Stack.Reason, tree.Stack.Message)
 	}
 
 	stale := stack.DeepCopy()
 	stale.Generation = 2
-	if tree := New(stale, children, now); tree.Ready() || tree.Stack.Reason != "StaleStatus" {
+	if tree := New(Snapshot{Stack: stale, Children: children}, now); tree.Ready() || tree.Stack.Reason != "StaleStatus" {
 		t.Errorf("spec at generation 2, status of 1: ready=%v reason %q, want StaleStatus", tree.Ready(), tree.Stack.Reason)
 	}
 
 	deleting := stack.DeepCopy()
 	deleting.DeletionTimestamp = &metav1.Time{Time: now}
 	deleting.Finalizers = []string{"platform.docuflow.io/finalizer"}
-	if tree := New(deleting, children, now); tree.Ready() || !tree.Stack.Deleting {
+	if tree := New(Snapshot{Stack: deleting, Children: children}, now); tree.Ready() || !tree.Stack.Deleting {
 		t.Errorf("a stack being deleted: ready=%v deleting=%v", tree.Ready(), tree.Stack.Deleting)
 	}
 }
@@ -351,7 +351,7 @@ func TestAChildTheSpecNoLongerRendersIsShownAndSaysWhy(t *testing.T) {
 	old := children[0].DeepCopyObject().(core.Object)
 	old.SetName(old.GetName() + "-old")
 	ready(stack, children)
-	tree := New(stack, append(children, old), now)
+	tree := New(Snapshot{Stack: stack, Children: append(children, old)}, now)
 	for _, c := range tree.Children() {
 		if c.Name == old.GetName() {
 			if c.Reason != "NotRendered" || !c.Exists {
@@ -383,10 +383,11 @@ func TestReadTakesOnlyTheStacksOwnChildren(t *testing.T) {
 	}
 	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).Build()
 
-	_, got, err := Read(context.Background(), c, stack.Namespace, stack.Name)
+	snap, err := Read(context.Background(), c, stack.Namespace, stack.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := snap.Children
 	if len(got) != len(children) {
 		t.Errorf("read %d children, want the stack's %d", len(got), len(children))
 	}
@@ -395,7 +396,7 @@ func TestReadTakesOnlyTheStacksOwnChildren(t *testing.T) {
 			t.Error("read an object that only copies the stack's label")
 		}
 	}
-	if _, _, err := Read(context.Background(), c, stack.Namespace, "missing"); err == nil || !strings.Contains(err.Error(), "team-a/missing") {
+	if _, err := Read(context.Background(), c, stack.Namespace, "missing"); err == nil || !strings.Contains(err.Error(), "team-a/missing") {
 		t.Errorf("a missing stack: %v, want an error naming it", err)
 	}
 }
@@ -410,5 +411,119 @@ func TestTheNarrowTableShortensARNsAndWideShowsThemWhole(t *testing.T) {
 		if got := shortID(id); got != strings.TrimPrefix(id, "arn:aws:rds:us-east-1:123456789012:") {
 			t.Errorf("shortID(%s) = %q", id, got)
 		}
+	}
+}
+
+func TestAStackBeingDeletedShowsOnlyWhatIsLeftAndNothingReady(t *testing.T) {
+	stack := sample(t)
+	children := converge(t, stack)
+	ready(stack, children) // the status as it was before the deletion
+	stack.DeletionTimestamp = &metav1.Time{Time: now}
+	stack.Finalizers = []string{"platform.docuflow.io/finalizer"}
+	stack.Status.Conditions = append(stack.Status.Conditions, metav1.Condition{Type: platformv1alpha1.ConditionDeleting, Status: metav1.ConditionTrue, Reason: platformv1alpha1.ReasonDeletingWave, Message: "Deleting wave 2 of 6"})
+
+	// Half the children are gone; one is being deleted now.
+	left := children[:len(children)/2]
+	left[0].SetDeletionTimestamp(&metav1.Time{Time: now})
+	tree := New(Snapshot{Stack: stack, Children: left}, now)
+
+	if tree.Ready() || tree.Stack.Reason != platformv1alpha1.ConditionDeleting || tree.Stack.Message != "Deleting wave 2 of 6" {
+		t.Errorf("the stack: ready=%v reason %q message %q, want Deleting with the wave", tree.Ready(), tree.Stack.Reason, tree.Stack.Message)
+	}
+	kids := tree.Children()
+	if len(kids) != len(left) {
+		t.Errorf("%d children listed, want the %d left", len(kids), len(left))
+	}
+	for _, c := range kids {
+		switch {
+		case c.Ready:
+			t.Errorf("%s %s reads Ready while its stack is deleted", c.Kind, c.Name)
+		case c.Kind == ack.KindOf(left[0]) && c.Name == left[0].GetName():
+			if c.Reason != ReasonDeleting {
+				t.Errorf("the child being deleted reads %q", c.Reason)
+			}
+		case c.Reason != ReasonAwaitingDeletion:
+			t.Errorf("%s %s reads %q, want %s", c.Kind, c.Name, c.Reason, ReasonAwaitingDeletion)
+		}
+	}
+	for _, g := range tree.Families {
+		if g.Status == "True" {
+			t.Errorf("family %s reads True while the stack is deleted", g.Family)
+		}
+	}
+}
+
+func TestAChildWhoseCRDIsMissingSaysSo(t *testing.T) {
+	stack := sample(t)
+	tree := New(Snapshot{Stack: stack, MissingKinds: []string{"MetricAlarm"}}, now)
+	if strings.Join(tree.MissingCRDs, ",") != "MetricAlarm" {
+		t.Errorf("missing CRDs %v, want MetricAlarm", tree.MissingCRDs)
+	}
+	var alarms int
+	for _, c := range tree.Children() {
+		if c.Kind != "MetricAlarm" {
+			continue
+		}
+		alarms++
+		if c.Reason != ReasonCRDNotInstalled || !strings.Contains(c.Message, "install its ACK controller") {
+			t.Errorf("alarm %s: %q %q", c.Name, c.Reason, c.Message)
+		}
+	}
+	if alarms == 0 {
+		t.Error("no alarm in the tree")
+	}
+}
+
+func TestTheStackReadsLikeArgoCDReadsIt(t *testing.T) {
+	base := sample(t)
+	children := live(base, build(t, base, nil).Objects)
+	ready(base, children)
+	cond := func(typ, reason, msg string) metav1.Condition {
+		return metav1.Condition{Type: typ, Status: metav1.ConditionTrue, Reason: reason, Message: msg, ObservedGeneration: 1}
+	}
+	for _, tc := range []struct {
+		name   string
+		extra  metav1.Condition
+		reason string
+	}{
+		// Ready=True stays in every case: the other condition decides.
+		{"stalled", cond(platformv1alpha1.ConditionStalled, platformv1alpha1.ReasonTerminal, "DBInstance x: boom"), platformv1alpha1.ReasonTerminal},
+		{"suspended", cond(platformv1alpha1.ConditionSuspended, platformv1alpha1.ReasonSuspended, "spec.suspend is true"), platformv1alpha1.ConditionSuspended},
+		{"rolled back", cond(platformv1alpha1.ConditionRolledBack, platformv1alpha1.ReasonCircuitBreaker, "rolled back"), platformv1alpha1.ConditionRolledBack},
+	} {
+		s := base.DeepCopy()
+		s.Status.Conditions = append(s.Status.Conditions, tc.extra)
+		tree := New(Snapshot{Stack: s, Children: children}, now)
+		if tree.Ready() || tree.Stack.Reason != tc.reason {
+			t.Errorf("%s: ready=%v reason %q, want not ready, %s", tc.name, tree.Ready(), tree.Stack.Reason, tc.reason)
+		}
+	}
+	// A Ready condition of an older generation says nothing of this one.
+	s := base.DeepCopy()
+	s.Generation, s.Status.ObservedGeneration = 2, 2
+	for i := range s.Status.Conditions {
+		s.Status.Conditions[i].ObservedGeneration = 1
+	}
+	if tree := New(Snapshot{Stack: s, Children: children}, now); tree.Ready() {
+		t.Error("a Ready condition of generation 1 made generation 2 Ready")
+	}
+}
+
+func TestJSONHasItsVersionAndListsNeverNull(t *testing.T) {
+	stack := sample(t)
+	stack.Spec.Region = "" // cannot be rendered
+	var js bytes.Buffer
+	if err := New(Snapshot{Stack: stack}, now).WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(js.Bytes(), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["version"] != float64(Version) || m["families"] == nil {
+		t.Errorf("version %v, families %v", m["version"], m["families"])
+	}
+	if r, _ := m["renderError"].(string); !strings.Contains(r, "spec.region") {
+		t.Errorf("renderError %q, want why the stack cannot be rendered", r)
 	}
 }

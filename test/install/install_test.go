@@ -396,8 +396,8 @@ func TestTheAPIServerWarnsOfAPodThatBreaksTheRestrictedStandard(t *testing.T) {
 	t.Logf("warned: %s", strings.Join(warned.texts, "; "))
 }
 
-// imgDefault finds the Makefile's default IMG.
-var imgDefault = regexp.MustCompile(`(?m)^IMG \?= (\S+)$`)
+// imgDefault finds the image the Makefile builds the committed bundle for.
+var imgDefault = regexp.MustCompile(`(?m)^BUNDLE_IMG := (\S+)$`)
 
 // bundleHeader is the line hack/build-installer.sh writes with the IMG it
 // built the bundle for.
@@ -411,7 +411,7 @@ func TestTheBundleIsPinnedToTheMakefilesImage(t *testing.T) {
 	}
 	m := imgDefault.FindSubmatch(makefile)
 	if m == nil {
-		t.Fatal("the Makefile sets no default IMG (IMG ?= ...)")
+		t.Fatal("the Makefile sets no BUNDLE_IMG (BUNDLE_IMG := ...)")
 	}
 	img := string(m[1])
 	h := bundleHeader.FindStringSubmatch(text)
@@ -419,7 +419,7 @@ func TestTheBundleIsPinnedToTheMakefilesImage(t *testing.T) {
 		t.Fatalf("%s does not say which IMG it was built for: run 'make build-installer'", bundleFile)
 	}
 	if h[1] != img {
-		t.Errorf("%s was built for IMG=%s, the Makefile's default is %s: run 'make build-installer'", bundleFile, h[1], img)
+		t.Errorf("%s was built for IMG=%s, the Makefile's BUNDLE_IMG is %s: run 'make build-installer'", bundleFile, h[1], img)
 	}
 	d := deploymentOf(t, objs)
 	images := 0
