@@ -47,24 +47,13 @@ func (r *DocuFlowStackReconciler) observeChildren(ctx context.Context, stack *pl
 			return nil, fmt.Errorf("listing %s children of DocuFlowStack %s/%s: %w", kindOf(kind), stack.Namespace, stack.Name, err)
 		}
 		for _, item := range ack.Items(list) {
-			if !isOwnedBy(item, stack) {
+			if !desired.IsChildOf(item, stack) {
 				continue
 			}
 			out[childKey{kindOf(kind), item.GetName()}] = item
 		}
 	}
 	return out, nil
-}
-
-// isOwnedBy reports whether the stack is obj's controller: a label alone could
-// be copied onto someone else's object.
-func isOwnedBy(obj client.Object, stack *platformv1alpha1.DocuFlowStack) bool {
-	for _, ref := range obj.GetOwnerReferences() {
-		if ref.Controller != nil && *ref.Controller && ref.UID == stack.UID {
-			return true
-		}
-	}
-	return false
 }
 
 // applyChildren server-side applies every desired child that needs it

@@ -19,7 +19,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/yaml"
 
@@ -148,7 +147,7 @@ func (d *demo) run(ctx context.Context) error {
 			fmt.Fprintf(os.Stderr, "stopping the embedded control plane: %v\n", err)
 		}
 	}()
-	kubeconfig, err := writeKubeconfig(env, filepath.Join(root, ".demo"))
+	kubeconfig, err := controlplane.WriteKubeconfig(env, filepath.Join(root, ".demo"), "docuflow-admin")
 	if err != nil {
 		return err
 	}
@@ -614,24 +613,4 @@ func readStack(path string) (*platformv1alpha1.DocuFlowStack, error) {
 		return nil, fmt.Errorf("%s holds a %q, not a DocuFlowStack", path, stack.Kind)
 	}
 	return stack, nil
-}
-
-// writeKubeconfig writes an admin kubeconfig for the embedded cluster.
-func writeKubeconfig(env *envtest.Environment, dir string) (string, error) {
-	user, err := env.AddUser(envtest.User{Name: "docuflow-admin", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return "", fmt.Errorf("creating a user for the kubeconfig: %w", err)
-	}
-	b, err := user.KubeConfig()
-	if err != nil {
-		return "", fmt.Errorf("rendering the kubeconfig: %w", err)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("creating %s: %w", dir, err)
-	}
-	path := filepath.Join(dir, "kubeconfig")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		return "", fmt.Errorf("writing %s: %w", path, err)
-	}
-	return path, nil
 }

@@ -58,7 +58,7 @@ func TestWatchNamespacesLimitsTheOperatorToThem(t *testing.T) {
 		}
 		return controllerutil.ContainsFinalizer(obj, controllers.Finalizer)
 	}
-	kubeconfig, err := writeKubeconfig(env, t.TempDir())
+	kubeconfig, err := controlplane.WriteKubeconfig(env, t.TempDir(), "docuflow-test")
 	if err != nil {
 		t.Fatal(err)
 	}

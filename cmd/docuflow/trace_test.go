@@ -36,7 +36,7 @@ func TestTraceReadsTheClusterOfAKubeconfigAndItsExitCodeSaysReady(t *testing.T) 
 		t.Fatalf("%v (run `make envtest` to build the control plane)", err)
 	}
 	t.Cleanup(func() { _ = env.Stop() })
-	kubeconfig, err := writeKubeconfig(env, t.TempDir())
+	kubeconfig, err := controlplane.WriteKubeconfig(env, t.TempDir(), "docuflow-test")
 	if err != nil {
 		t.Fatal(err)
 	}

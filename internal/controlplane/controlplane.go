@@ -132,3 +132,24 @@ func Start() (*envtest.Environment, *rest.Config, error) {
 	}
 	return env, cfg, nil
 }
+
+// WriteKubeconfig writes, as dir/kubeconfig, the kubeconfig of a cluster
+// admin named user, for processes and people outside this one.
+func WriteKubeconfig(env *envtest.Environment, dir, user string) (string, error) {
+	u, err := env.AddUser(envtest.User{Name: user, Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return "", fmt.Errorf("creating the user %s for a kubeconfig: %w", user, err)
+	}
+	b, err := u.KubeConfig()
+	if err != nil {
+		return "", fmt.Errorf("rendering the kubeconfig: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("creating %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return "", fmt.Errorf("writing %s: %w", path, err)
+	}
+	return path, nil
+}

@@ -261,3 +261,15 @@ func objectMeta(stack *platformv1alpha1.DocuFlowStack, family, component string)
 		Annotations: map[string]string{AnnotationRegion: stack.Spec.Region},
 	}
 }
+
+// IsChildOf reports whether the stack is obj's controlling owner: the
+// operator's children carry the stack's label too, but a label alone could be
+// copied onto someone else's object.
+func IsChildOf(obj metav1.Object, stack *platformv1alpha1.DocuFlowStack) bool {
+	for _, ref := range obj.GetOwnerReferences() {
+		if ref.Controller != nil && *ref.Controller && ref.UID == stack.UID {
+			return true
+		}
+	}
+	return false
+}

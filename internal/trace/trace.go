@@ -143,23 +143,12 @@ func Read(ctx context.Context, c client.Reader, namespace, name string) (Snapsho
 			return Snapshot{}, fmt.Errorf("listing the %s children of DocuFlowStack %s/%s: %w", ack.KindOf(kind), namespace, name, err)
 		}
 		for _, item := range ack.Items(list) {
-			if ownedBy(item, stack) {
+			if desired.IsChildOf(item, stack) {
 				snap.Children = append(snap.Children, item)
 			}
 		}
 	}
 	return snap, nil
-}
-
-// ownedBy reports whether the stack is obj's controller: a label alone could
-// be copied onto someone else's object.
-func ownedBy(obj client.Object, stack *platformv1alpha1.DocuFlowStack) bool {
-	for _, ref := range obj.GetOwnerReferences() {
-		if ref.Controller != nil && *ref.Controller && ref.UID == stack.UID {
-			return true
-		}
-	}
-	return false
 }
 
 // New builds the tree of a stack from what Read found, at the given time.

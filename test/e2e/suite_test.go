@@ -18,7 +18,6 @@ import (
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
@@ -158,7 +157,7 @@ func runSuite(m *testing.M) (code int) {
 	if suite.k8s, err = client.New(suite.cfg, client.Options{Scheme: scheme}); err != nil {
 		return fail("%v", err)
 	}
-	kubeconfig, err := writeKubeconfig(env, suite.logDir)
+	kubeconfig, err := controlplane.WriteKubeconfig(env, suite.logDir, "docuflow-e2e")
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -189,20 +188,6 @@ func runSuite(m *testing.M) (code int) {
 		fmt.Fprintf(os.Stderr, "e2e: failed; logs kept in %s\n", suite.logDir)
 	}
 	return code
-}
-
-// writeKubeconfig writes a kubeconfig of a cluster admin for the processes.
-func writeKubeconfig(env *envtest.Environment, dir string) (string, error) {
-	user, err := env.AddUser(envtest.User{Name: "docuflow-e2e", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return "", fmt.Errorf("adding the e2e user: %w", err)
-	}
-	b, err := user.KubeConfig()
-	if err != nil {
-		return "", fmt.Errorf("writing the kubeconfig: %w", err)
-	}
-	path := filepath.Join(dir, "kubeconfig")
-	return path, os.WriteFile(path, b, 0o600)
 }
 
 // operator is the docuflow manager process, built from this tree as the
