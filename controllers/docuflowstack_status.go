@@ -74,8 +74,9 @@ type childState struct {
 }
 
 // readinessOf is the chain of checks whose first failure becomes the child's
-// reason: missing, a gate probe's answer, Terminal, Recoverable, unresolved
-// references, not synced.
+// reason: missing, a gate probe's answer, a create AWS refuses because ACK
+// lost track of what it made, Terminal, Recoverable, unresolved references,
+// not synced.
 func readinessOf(c childFacts) childState {
 	who := fmt.Sprintf("%s %s", c.Kind, c.Name)
 	if c.Live == nil {
@@ -86,6 +87,9 @@ func readinessOf(c childFacts) childState {
 	}
 	if controller, probe := desired.IsProbe(c.Live); probe {
 		return probeReadiness(who, controller, desired.ProbeResult(c.Live))
+	}
+	if hint, lost := desired.LostTrack(c.Live); lost {
+		return childState{Terminal: true, Reason: platformv1alpha1.ReasonLostTrack, Message: fmt.Sprintf("%s: %s", who, hint)}
 	}
 	st := c.Live.ACKStatus()
 	if cond := st.Condition(ackv1alpha1.ConditionTypeTerminal); isTrue(cond) {
@@ -217,9 +221,9 @@ func computeStatus(f passFacts, status *platformv1alpha1.DocuFlowStackStatus) {
 		set(platformv1alpha1.ConditionReconciling, metav1.ConditionFalse, platformv1alpha1.ReasonInvalidSpec, "The spec must change before the stack can progress.")
 		set(platformv1alpha1.ConditionReady, metav1.ConditionFalse, platformv1alpha1.ReasonInvalidSpec, f.InvalidSpec.Error())
 	case stalled != nil:
-		set(platformv1alpha1.ConditionStalled, metav1.ConditionTrue, platformv1alpha1.ReasonTerminal, stalled.Message)
-		set(platformv1alpha1.ConditionReconciling, metav1.ConditionFalse, platformv1alpha1.ReasonTerminal, "A child cannot progress until the error is fixed.")
-		set(platformv1alpha1.ConditionReady, metav1.ConditionFalse, platformv1alpha1.ReasonTerminal, stalled.Message)
+		set(platformv1alpha1.ConditionStalled, metav1.ConditionTrue, stalled.Reason, stalled.Message)
+		set(platformv1alpha1.ConditionReconciling, metav1.ConditionFalse, stalled.Reason, "A child cannot progress until a person acts.")
+		set(platformv1alpha1.ConditionReady, metav1.ConditionFalse, stalled.Reason, stalled.Message)
 	case f.ApplyErr != nil:
 		set(platformv1alpha1.ConditionStalled, metav1.ConditionFalse, platformv1alpha1.ReasonApplyFailed, "Writing children failed; retrying.")
 		set(platformv1alpha1.ConditionReconciling, metav1.ConditionTrue, platformv1alpha1.ReasonApplyFailed, f.ApplyErr.Error())

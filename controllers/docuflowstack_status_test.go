@@ -137,6 +137,35 @@ func TestComputeStatus(t *testing.T) {
 			wantReady: metav1.ConditionTrue, wantReason: platformv1alpha1.ReasonReady, wantKStat: status.CurrentStatus,
 		},
 		{
+			name: "a subnet AWS already holds while ACK recorded no ID stalls the stack and says how to find the orphan",
+			children: []childFacts{
+				{Family: FamilyNetwork, Kind: "VPC", Name: "p-vpc", Live: vpcWith(synced, ready)},
+				{Family: FamilyNetwork, Kind: "Subnet", Name: "p-private-a", Live: func() core.Object {
+					s := &ec2v1alpha1.Subnet{}
+					s.Namespace, s.Labels = "team-a", map[string]string{"platform.docuflow.io/stack": "p"}
+					s.Status.Conditions = []*ackv1alpha1.Condition{cond(ackv1alpha1.ConditionTypeRecoverable, corev1.ConditionTrue,
+						"api error InvalidSubnet.Conflict: The CIDR '10.50.16.0/20' conflicts with another subnet")}
+					return s
+				}()},
+			},
+			wantReady: metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonLostTrack, wantStall: true,
+			wantMsg:   "Subnet p-private-a: AWS says it already exists (api error InvalidSubnet.Conflict: The CIDR '10.50.16.0/20' conflicts with another subnet), but ACK has recorded no AWS ID for it",
+			wantKStat: status.FailedStatus,
+		},
+		{
+			name: "a duplicate rule on a security group ACK knows is an error ACK retries, not a lost resource",
+			children: []childFacts{
+				{Family: FamilyNetwork, Kind: "SecurityGroup", Name: "p-app-sg", Live: func() core.Object {
+					g := &ec2v1alpha1.SecurityGroup{}
+					g.Status.ID = ptrTo("sg-0123")
+					g.Status.Conditions = []*ackv1alpha1.Condition{cond(ackv1alpha1.ConditionTypeRecoverable, corev1.ConditionTrue, "api error InvalidPermission.Duplicate: the rule already exists")}
+					return g
+				}()},
+			},
+			wantReady: metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonRecoverable,
+			wantMsg: "SecurityGroup p-app-sg: api error InvalidPermission.Duplicate", wantKStat: status.InProgressStatus,
+		},
+		{
 			name: "a failed write keeps the stack reconciling with the error",
 			children: []childFacts{
 				{Family: FamilyNetwork, Kind: "VPC", Name: "p-vpc", Live: vpcWith(ready)},

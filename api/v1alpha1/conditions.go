@@ -70,4 +70,9 @@ const (
 	// feature gate the stack needs (IgnoreFieldDrift on elbv2 or rds), as
 	// the operator's gate probe found.
 	ReasonACKFeatureGateMissing = "ACKFeatureGateMissing"
+	// ReasonLostTrack says AWS refuses to create a child because it already
+	// exists, while ACK has recorded no AWS ID for it: most likely an ACK
+	// controller stopped between creating it and recording it. A person must
+	// delete the orphan in AWS; the message says how to find it.
+	ReasonLostTrack = "LostTrack"
 )

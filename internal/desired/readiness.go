@@ -1,11 +1,14 @@
 package desired
 
 import (
+	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
@@ -39,4 +42,87 @@ func StillServing(obj core.Object) (string, bool) {
 func StillCreating(obj core.Object) bool {
 	c := obj.ACKStatus().Condition(ackv1alpha1.ConditionTypeRecoverable)
 	return c != nil && c.Status == corev1.ConditionTrue && c.Message != nil && *c.Message == "resource is pending"
+}
+
+// alreadyExists matches the AWS errors that say a create named something that
+// already exists: InvalidSubnet.Conflict, InvalidGroup.Duplicate,
+// DBInstanceAlreadyExists, ResourceAlreadyExistsException, EntityAlreadyExists,
+// DuplicateLoadBalancerName and their kin.
+var alreadyExists = regexp.MustCompile(`(?i)already ?exists|duplicate|\.conflict\b`)
+
+// LostTrack reports whether ACK is failing to create a child because AWS
+// already holds it while the child records no AWS identity, and says what to
+// do. That is ACK's crash window: a controller that stops after AWS answered
+// a create but before it wrote the answer into the child leaves the resource
+// in AWS unmanaged, and the runtime creates it again (a resource AWS
+// identifies by a generated ID, such as a subnet, then conflicts for ever;
+// one it identifies by name is found by name instead). Another owner of the
+// same name or CIDR reads the same way. The runtime cannot adopt it either:
+// adoption is only for a resource it does not manage yet (runtime v0.62
+// reconciler.go, NeedAdoption && !IsManaged).
+func LostTrack(obj core.Object) (string, bool) {
+	st := obj.ACKStatus()
+	var msg string
+	for _, t := range []ackv1alpha1.ConditionType{ackv1alpha1.ConditionTypeRecoverable, ackv1alpha1.ConditionTypeTerminal} {
+		if c := st.Condition(t); c != nil && c.Status == corev1.ConditionTrue && c.Message != nil && alreadyExists.MatchString(*c.Message) {
+			msg = *c.Message
+			break
+		}
+	}
+	if msg == "" || recordsAWSIdentity(obj) {
+		return "", false
+	}
+	return fmt.Sprintf("AWS says it already exists (%s), but ACK has recorded no AWS ID for it: an ACK controller most likely stopped between creating it and recording it, and left it in AWS unmanaged. "+
+		"Find it in AWS by the tags %s=%s and %s=%s: if it has them it is that orphan, and deleting it lets ACK create it again; if not, something else holds that name or address range and the stack's spec must change. README, \"A child AWS says already exists\".",
+		msg, TagStack, obj.GetLabels()[LabelStack], TagNamespace, obj.GetNamespace()), true
+}
+
+// recordsAWSIdentity reports whether ACK wrote anything AWS answered into the
+// child's status: an ARN, or any status field besides the conditions and
+// the account and region the runtime fills before it creates.
+func recordsAWSIdentity(obj core.Object) bool {
+	if obj.ACKStatus().ARN() != "" {
+		return true
+	}
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return true
+	}
+	status, _ := u["status"].(map[string]any)
+	for k, v := range status {
+		if k == "conditions" || k == "ackResourceMetadata" {
+			continue
+		}
+		if !isEmptyValue(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// isEmptyValue reports whether a status value says nothing: nil, zero, false,
+// empty, or made only of such values.
+func isEmptyValue(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case bool:
+		return !x
+	case int64:
+		return x == 0
+	case float64:
+		return x == 0
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		for _, e := range x {
+			if !isEmptyValue(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }

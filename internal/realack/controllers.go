@@ -180,9 +180,19 @@ func (cs *ControllerSet) start(ctx context.Context, c Controller) error {
 // Restart stops every controller at once (SIGKILL, as a crashed pod) and
 // starts them again.
 func (cs *ControllerSet) Restart(ctx context.Context) error {
+	cs.Kill()
+	return cs.Start(ctx)
+}
+
+// Kill stops every controller at once with SIGKILL, as a crashed pod.
+func (cs *ControllerSet) Kill() {
 	for _, r := range cs.procs {
 		r.Kill()
 	}
+}
+
+// Start starts every controller again after Kill.
+func (cs *ControllerSet) Start(ctx context.Context) error {
 	for _, c := range Controllers {
 		if err := cs.start(ctx, c); err != nil {
 			return err

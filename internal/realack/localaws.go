@@ -155,3 +155,54 @@ func (a *LocalAWS) PrepareAccount(name string) (Account, error) {
 	}
 	return acct, nil
 }
+
+// The crash-window controls (shim 12 of localaws.py). AWS has nothing like
+// them: they let a test decide where a killed controller stands relative to
+// its AWS calls.
+
+// HoldAnswer makes the local AWS carry out the next request for action and
+// hold its answer back until ResumeWrites: a controller killed meanwhile has
+// created something whose ID it never learns.
+func (a *LocalAWS) HoldAnswer(action string) error {
+	return a.control("/_docuflow/hold?action="+url.QueryEscape(action), nil)
+}
+
+// Held returns the requests whose answers are held back.
+func (a *LocalAWS) Held() ([]Request, error) {
+	var out []Request
+	return out, a.control("/_docuflow/held", &out)
+}
+
+// PauseWrites makes mutating requests wait before the local AWS sees them and
+// returns once none is being carried out (held answers aside).
+func (a *LocalAWS) PauseWrites() error {
+	return a.control("/_docuflow/pause", nil)
+}
+
+// ResumeWrites refuses the requests that waited (503, never carried out: the
+// test killed their callers) and lets held answers go.
+func (a *LocalAWS) ResumeWrites() error {
+	return a.control("/_docuflow/resume", nil)
+}
+
+func (a *LocalAWS) control(path string, into any) error {
+	resp, err := http.Post(a.URL+path, "application/json", nil)
+	if err != nil {
+		return fmt.Errorf("local AWS %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var msg struct {
+			Error string `json:"error"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&msg)
+		return fmt.Errorf("local AWS %s answered %s: %s", path, resp.Status, msg.Error)
+	}
+	if into == nil {
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+		return fmt.Errorf("reading the answer of local AWS %s: %w", path, err)
+	}
+	return nil
+}

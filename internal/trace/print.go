@@ -182,13 +182,13 @@ const (
 )
 
 // stateColor colours a verdict: green when ready, red when a person must
-// act (Terminal, a missing feature gate or CRD, an invalid spec), yellow
-// otherwise.
+// act (Terminal, a missing feature gate or CRD, lost track of an AWS
+// resource, an invalid spec), yellow otherwise.
 func stateColor(ready bool, reason string) string {
 	switch {
 	case ready:
 		return green
-	case reason == platformv1alpha1.ReasonTerminal, reason == platformv1alpha1.ReasonACKFeatureGateMissing, reason == platformv1alpha1.ReasonInvalidSpec, reason == ReasonCRDNotInstalled:
+	case reason == platformv1alpha1.ReasonTerminal, reason == platformv1alpha1.ReasonACKFeatureGateMissing, reason == platformv1alpha1.ReasonLostTrack, reason == platformv1alpha1.ReasonInvalidSpec, reason == ReasonCRDNotInstalled:
 		return red
 	}
 	return yellow

@@ -15,11 +15,14 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	ec2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ec2/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/desired"
+	"github.com/docuflow/docuflow-operator/internal/realack"
 )
 
 // developmentStack is a small development stack served over plain HTTP: one
@@ -61,6 +64,34 @@ func dbExists(t *testing.T, instance string) bool {
 	return err == nil && len(out.DBInstances) > 0
 }
 
+// settle is how long the controllers get, with AWS paused, to record the
+// answers they already have: the runtime writes an answer into the child's
+// status as soon as the call returns.
+const settle = 3 * time.Second
+
+// restartBetweenAWSCalls kills every ACK controller at a moment when AWS
+// carries out none of their requests, then starts them again. Mutating
+// requests are paused; once none is being carried out and the controllers
+// had settle to record the answers they got, they are killed, and what they
+// were asking was never carried out. A kill that lands between AWS's answer
+// and the status write (ACK's crash window) is the next test's subject: it
+// cannot converge without a person, so it is not left to chance here.
+func restartBetweenAWSCalls(ctx context.Context, t *testing.T) {
+	t.Helper()
+	if err := suite.aws.PauseWrites(); err != nil {
+		_ = suite.aws.ResumeWrites()
+		t.Fatal(err)
+	}
+	time.Sleep(settle)
+	suite.controllers.Kill()
+	if err := suite.aws.ResumeWrites(); err != nil {
+		t.Fatal(err)
+	}
+	if err := suite.controllers.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestRestartingEveryControllerMidConvergenceStillConverges(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
@@ -82,10 +113,8 @@ func TestRestartingEveryControllerMidConvergenceStillConverges(t *testing.T) {
 		}
 		return nil
 	})
-	t.Logf("killing and restarting all %d ACK controllers with %d children created", 8, len(children(t, ns)))
-	if err := suite.controllers.Restart(ctx); err != nil {
-		t.Fatal(err)
-	}
+	t.Logf("killing and restarting all %d ACK controllers with %d children created", len(realack.Controllers), len(children(t, ns)))
+	restartBetweenAWSCalls(ctx, t)
 	took := waitReady(t, stack, 10*time.Minute)
 	t.Logf("Ready %s after the restart", took.Round(time.Second))
 	assertEveryChildSynced(t, ns)
@@ -120,6 +149,109 @@ func TestRestartingEveryControllerMidConvergenceStillConverges(t *testing.T) {
 		}
 		t.Logf("final snapshots in AWS after two deletions: %v", want)
 	})
+}
+
+// TestAControllerKilledBetweenCreateAndRecordIsNamedAndTheREADMEStepsRecoverIt
+// makes ACK's crash window happen: AWS creates a subnet, the ec2 controller
+// dies before it records the subnet's ID, and every create after its restart
+// conflicts with that orphan. The stack must say so (LostTrack, with the tags
+// to find it by), and the README's steps must bring it back to Ready with one
+// subnet for that range.
+func TestAControllerKilledBetweenCreateAndRecordIsNamedAndTheREADMEStepsRecoverIt(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	if err := suite.aws.HoldAnswer("CreateSubnet"); err != nil {
+		t.Fatal(err)
+	}
+	stack := developmentStack(ns, "lost1", "10.52.0.0/16")
+	if err := suite.k8s.Create(ctx, stack); err != nil {
+		t.Fatal(err)
+	}
+	var orphanID string
+	t.Cleanup(func() {
+		_ = suite.aws.ResumeWrites()
+		if orphanID != "" {
+			// Left by a failure before the README's steps ran: it would keep
+			// the VPC from being deleted.
+			_, _ = suite.awsClients.ec2.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String(orphanID)})
+		}
+		if err := suite.k8s.Get(ctx, client.ObjectKeyFromObject(stack), &platformv1alpha1.DocuFlowStack{}); err == nil {
+			deleteAndWait(t, stack, 5*time.Minute)
+		}
+	})
+
+	var held []realack.Request
+	waitFor(t, 5*time.Minute, "a CreateSubnet answer held back", func() error {
+		var err error
+		if held, err = suite.aws.Held(); err != nil || len(held) == 0 {
+			return fmt.Errorf("none yet (%v)", err)
+		}
+		return nil
+	})
+	cidr, _ := held[0].Params["CidrBlock"].(string)
+	var lost string
+	for _, o := range children(t, ns) {
+		if s, ok := o.(*ec2v1alpha1.Subnet); ok && aws.ToString(s.Spec.CIDRBlock) == cidr {
+			lost = s.Name
+		}
+	}
+	if lost == "" {
+		t.Fatalf("no Subnet child has the CIDR %q of the held CreateSubnet %+v", cidr, held[0])
+	}
+	t.Logf("AWS created %s's subnet %s (request %d) and holds the answer; killing every controller", lost, cidr, held[0].Seq)
+	restartBetweenAWSCalls(ctx, t)
+
+	tagged := []ec2types.Filter{
+		{Name: aws.String("tag:" + desired.TagStack), Values: []string{stack.Name}},
+		{Name: aws.String("tag:" + desired.TagNamespace), Values: []string{ns}},
+		{Name: aws.String("cidr-block"), Values: []string{cidr}},
+	}
+	out, err := suite.awsClients.ec2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: tagged})
+	if err != nil || len(out.Subnets) != 1 {
+		t.Fatalf("AWS should hold exactly the orphan subnet %s: %v, %v", cidr, out, err)
+	}
+	orphanID = aws.ToString(out.Subnets[0].SubnetId)
+
+	var message string
+	waitFor(t, 5*time.Minute, "the stack to name the subnet ACK lost track of", func() error {
+		now := getStack(t, stack)
+		var named []string
+		for _, r := range now.Status.Resources {
+			if r.Reason == platformv1alpha1.ReasonLostTrack {
+				named = append(named, r.Kind+"/"+r.Name)
+				message = r.Message
+			}
+		}
+		stalled := meta.FindStatusCondition(now.Status.Conditions, platformv1alpha1.ConditionStalled)
+		if !slices.Equal(named, []string{"Subnet/" + lost}) || stalled == nil || stalled.Status != metav1.ConditionTrue || stalled.Reason != platformv1alpha1.ReasonLostTrack {
+			return fmt.Errorf("LostTrack on %v, Stalled %+v; %s", named, stalled, progress(t, stack))
+		}
+		return nil
+	})
+	t.Logf("the stack says: %s", message)
+	for _, want := range []string{desired.TagStack + "=" + stack.Name, desired.TagNamespace + "=" + ns, `README, "A child AWS says already exists"`} {
+		if !strings.Contains(message, want) {
+			t.Errorf("the message does not name %q", want)
+		}
+	}
+
+	// The README's steps: the subnet with the stack's tags and that range is
+	// the orphan; delete it.
+	if _, err := suite.awsClients.ec2.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String(orphanID)}); err != nil {
+		t.Fatalf("deleting the orphan %s: %v", orphanID, err)
+	}
+	took := waitReady(t, stack, 10*time.Minute)
+	t.Logf("Ready %s after the orphan %s was deleted", took.Round(time.Second), orphanID)
+	out, err = suite.awsClients.ec2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: tagged})
+	if err != nil || len(out.Subnets) != 1 {
+		t.Fatalf("AWS should hold one subnet %s: %v, %v", cidr, out, err)
+	}
+	recorded := ec2ID(children(t, ns)["Subnet/"+lost])
+	if got := aws.ToString(out.Subnets[0].SubnetId); got != recorded || got == orphanID {
+		t.Errorf("AWS holds subnet %s for %s; the child records %q, the orphan was %s", got, cidr, recorded, orphanID)
+	}
+	orphanID = ""
+	deleteAndWait(t, stack, 10*time.Minute)
 }
 
 func TestDeletingWithTheDeletePolicyLeavesNothing(t *testing.T) {

@@ -66,6 +66,18 @@ runs on") with the AWS behaviour it stands for.
 11. A request log: every AWS call is recorded (service, action, HTTP status)
     and served at GET /_docuflow/requests[?since=N], so tests can count the
     mutating calls the controllers make.
+12. Crash windows on demand, for the restart tests (AWS has no such thing;
+    they control when a controller dies relative to its AWS calls):
+    POST /_docuflow/hold?action=A: the next request for action A is carried
+      out, then its answer is held back; GET /_docuflow/held lists the held
+      requests. A controller killed meanwhile has created something it never
+      learns the ID of: ACK's crash window, made deterministic.
+    POST /_docuflow/pause: mutating requests wait before they reach moto;
+      answers once none is being carried out, so a controller killed after
+      it can only have lost a request AWS never saw.
+    POST /_docuflow/resume: the requests that waited are refused (503,
+      never carried out: their callers were killed), held answers are let
+      go and a hold not yet used is dropped.
 """
 
 import argparse
@@ -599,6 +611,72 @@ class CBORFront:
 
 
 # --------------------------------------------------------------------------
+# 12. Crash windows on demand
+# --------------------------------------------------------------------------
+
+
+class Gate:
+    """Pauses mutating requests and holds chosen answers (shim 12)."""
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.paused = False
+        self.generation = 0  # bumped by resume: what waited across it is refused
+        self.inflight = 0  # mutating requests moto is carrying out
+        self.hold_action = ""
+        self.held = []
+
+    def enter(self):
+        """Waits while paused; False when the request waited across a resume
+        and must be refused."""
+        with self.cond:
+            generation = self.generation
+            while self.paused:
+                self.cond.wait()
+            if generation != self.generation:
+                return False
+            self.inflight += 1
+            return True
+
+    def leave(self, entry):
+        """Marks a mutating request carried out; holds its answer when asked."""
+        with self.cond:
+            self.inflight -= 1
+            self.cond.notify_all()
+            if not self.hold_action or entry["action"] != self.hold_action:
+                return
+            self.hold_action = ""
+            self.held.append(entry)
+            generation = self.generation
+            while generation == self.generation:
+                self.cond.wait()
+
+    def hold(self, action):
+        with self.cond:
+            self.hold_action = action
+
+    def pause(self, timeout=60):
+        with self.cond:
+            self.paused = True
+            deadline = time.time() + timeout
+            while self.inflight > 0 and time.time() < deadline:
+                self.cond.wait(timeout=1)
+            return self.inflight == 0
+
+    def resume(self):
+        with self.cond:
+            self.paused = False
+            self.generation += 1
+            self.hold_action = ""
+            self.held = []
+            self.cond.notify_all()
+
+    def held_entries(self):
+        with self.cond:
+            return list(self.held)
+
+
+# --------------------------------------------------------------------------
 # 11. Request log
 # --------------------------------------------------------------------------
 
@@ -624,6 +702,7 @@ class RequestLog:
         self.lock = threading.Lock()
         self.entries = []
         self.file = open(path, "a", buffering=1) if path else None
+        self.gate = Gate()
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -631,15 +710,34 @@ class RequestLog:
             return self.serve(environ, start_response)
         if path == "/_docuflow/prepare":
             return self.prepare(environ, start_response)
+        if path.startswith("/_docuflow/"):
+            return self.control(path, environ, start_response)
         service, action, params = self.identify(environ)
+        mutating = not action.startswith(("Describe", "List", "Get", "GET ", "HEAD "))
+        if mutating and not self.gate.enter():
+            self.record(service, action, params, 503)
+            body = b"refused: the local AWS was paused when this request came (shim 12)"
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+            return [body]
         status_holder = {}
 
         def record_status(status, headers, exc_info=None):
             status_holder["status"] = status
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
-        result = self.app(environ, record_status)
+        try:
+            result = self.app(environ, record_status)
+        except BaseException:
+            if mutating:
+                self.gate.leave({"action": ""})
+            raise
         code = int(status_holder.get("status", "0 ").split(" ", 1)[0] or 0)
+        entry = self.record(service, action, params, code)
+        if mutating:
+            self.gate.leave(entry)
+        return result
+
+    def record(self, service, action, params, code):
         with self.lock:
             entry = {"seq": len(self.entries) + 1, "time": time.time(), "service": service, "action": action, "status": code}
             if params and not action.startswith(("Describe", "List", "Get")):
@@ -647,7 +745,34 @@ class RequestLog:
             self.entries.append(entry)
             if self.file:
                 self.file.write(json.dumps(entry) + "\n")
-        return result
+        return entry
+
+    def control(self, path, environ, start_response):
+        """The crash-window controls of shim 12."""
+        query = {}
+        for part in environ.get("QUERY_STRING", "").split("&"):
+            k, _, v = part.partition("=")
+            if k:
+                query[k] = unquote_plus(v)
+        answer, code = None, "200 OK"
+        if path == "/_docuflow/hold" and query.get("action"):
+            self.gate.hold(query["action"])
+            answer = {"holding": query["action"]}
+        elif path == "/_docuflow/held":
+            answer = self.gate.held_entries()
+        elif path == "/_docuflow/pause":
+            if self.gate.pause():
+                answer = {"paused": True}
+            else:
+                answer, code = {"paused": False, "error": "mutating requests still being carried out after 60s"}, "504 Gateway Timeout"
+        elif path == "/_docuflow/resume":
+            self.gate.resume()
+            answer = {"paused": False}
+        else:
+            answer, code = {"error": "unknown control " + path}, "404 Not Found"
+        body = json.dumps(answer).encode("utf-8")
+        start_response(code, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
 
     def identify(self, environ):
         """Returns the service, the action and the request's top-level

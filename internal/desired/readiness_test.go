@@ -1,0 +1,65 @@
+package desired
+
+import (
+	"strings"
+	"testing"
+
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
+
+	"github.com/docuflow/docuflow-operator/internal/ack/core"
+	ec2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ec2/v1alpha1"
+	elbv2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/elbv2/v1alpha1"
+	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
+)
+
+func withCondition[T core.Object](obj T, t ackv1alpha1.ConditionType, msg string) T {
+	obj.ACKStatus().Conditions = append(obj.ACKStatus().Conditions, &ackv1alpha1.Condition{Type: t, Status: corev1.ConditionTrue, Message: ptr.To(msg)})
+	return obj
+}
+
+func TestLostTrackIsAnExistsErrorOnAChildWithNoAWSIdentity(t *testing.T) {
+	account := ackv1alpha1.AWSAccountID("000000000000")
+	region := ackv1alpha1.AWSRegion("us-east-1")
+	tests := []struct {
+		name string
+		obj  core.Object
+		lost bool
+	}{
+		{"a subnet whose CIDR conflicts and that has no ID", withCondition(&ec2v1alpha1.Subnet{}, ackv1alpha1.ConditionTypeRecoverable, "api error InvalidSubnet.Conflict: The CIDR '10.0.16.0/20' conflicts with another subnet"), true},
+		{"the account and region the runtime fills before creating are no identity", func() core.Object {
+			s := withCondition(&ec2v1alpha1.Subnet{}, ackv1alpha1.ConditionTypeRecoverable, "api error InvalidSubnet.Conflict: conflicts")
+			s.Status.ACKResourceMetadata = &core.ResourceMetadata{OwnerAccountID: &account, Region: &region}
+			return s
+		}(), true},
+		{"a load balancer whose name is taken, reported Terminal", withCondition(&elbv2v1alpha1.LoadBalancer{}, ackv1alpha1.ConditionTypeTerminal, "api error DuplicateLoadBalancerName: A load balancer with the same name 'p-alb' exists"), true},
+		{"a database whose identifier is taken", withCondition(&rdsv1alpha1.DBInstance{}, ackv1alpha1.ConditionTypeRecoverable, "api error DBInstanceAlreadyExists: DB instance already exists"), true},
+		{"a subnet with its ID recorded", func() core.Object {
+			s := withCondition(&ec2v1alpha1.Subnet{}, ackv1alpha1.ConditionTypeRecoverable, "api error InvalidSubnet.Conflict: conflicts")
+			s.Status.SubnetID = ptr.To("subnet-0123")
+			return s
+		}(), false},
+		{"a child with its ARN recorded", func() core.Object {
+			lb := withCondition(&elbv2v1alpha1.LoadBalancer{}, ackv1alpha1.ConditionTypeRecoverable, "api error DuplicateListener: already exists")
+			arn := ackv1alpha1.AWSResourceName("arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/p-alb/1")
+			lb.Status.ACKResourceMetadata = &core.ResourceMetadata{ARN: &arn}
+			return lb
+		}(), false},
+		{"another error on a child with no identity", withCondition(&ec2v1alpha1.Subnet{}, ackv1alpha1.ConditionTypeRecoverable, "api error InvalidParameterValue: bad CIDR"), false},
+		{"an exists error in a condition that is not an error", withCondition(&ec2v1alpha1.Subnet{}, ackv1alpha1.ConditionTypeResourceSynced, "already exists"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.obj.SetNamespace("team-a")
+			tt.obj.SetLabels(map[string]string{LabelStack: "p"})
+			hint, lost := LostTrack(tt.obj)
+			if lost != tt.lost {
+				t.Fatalf("LostTrack = %v (%q), want %v", lost, hint, tt.lost)
+			}
+			if lost && !strings.Contains(hint, TagStack+"=p and "+TagNamespace+"=team-a") {
+				t.Errorf("the hint does not name the tags to find the orphan by: %s", hint)
+			}
+		})
+	}
+}
