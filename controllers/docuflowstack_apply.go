@@ -216,8 +216,9 @@ func setAnnotation(obj core.Object, key, value string) {
 }
 
 // childFactsOf lists the desired and the waiting children with what was
-// observed of them, in dependency order.
-func childFactsOf(s *scope) []childFacts {
+// observed of them, in dependency order. A child ACK has not written on yet
+// sets s.silenceDue, so a pass runs when its silence becomes worth reporting.
+func childFactsOf(s *scope, now time.Time) []childFacts {
 	var out []childFacts
 	for _, obj := range s.desired.Objects {
 		k := childKey{kindOf(obj), obj.GetName()}
@@ -227,8 +228,14 @@ func childFactsOf(s *scope) []childFacts {
 		out = append(out, childFacts{Family: Family(w.Family), Kind: w.Kind, Name: w.Name, WaitsFor: w.WaitsFor, Live: s.observed[childKey{w.Kind, w.Name}]})
 	}
 	for i := range out {
+		out[i].Stack = s.stack.Name
 		if w, ok := s.blocked[childKey{out[i].Kind, out[i].Name}]; ok && out[i].WaitsFor == "" {
 			out[i].WaitsFor = w
+		}
+		var due time.Duration
+		out[i].Silent, due = silence(out[i].Live, now)
+		if due > 0 && (s.silenceDue == 0 || due < s.silenceDue) {
+			s.silenceDue = due
 		}
 	}
 	return out

@@ -80,6 +80,9 @@ type scope struct {
 	// statusDue is set when a progress-only status change was held back: the
 	// pass must come again this soon to write it.
 	statusDue time.Duration
+	// silenceDue is set when a child ACK has not written on yet reaches
+	// silentAfter: the pass that reports its silence.
+	silenceDue time.Duration
 	// deleting is set while a deletion wave is under way.
 	deleting *deletingFacts
 	// finalized is set once the finalizer is removed: the stack is gone.
@@ -123,8 +126,10 @@ func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		if err := r.writeStatus(ctx, s, before, retErr); err != nil {
 			retErr = errors.Join(retErr, err)
 		}
-		if s.statusDue > 0 && (result.RequeueAfter == 0 || s.statusDue < result.RequeueAfter) {
-			result.RequeueAfter = s.statusDue
+		for _, due := range []time.Duration{s.statusDue, s.silenceDue} {
+			if due > 0 && (result.RequeueAfter == 0 || due < result.RequeueAfter) {
+				result.RequeueAfter = due
+			}
 		}
 	}()
 
@@ -205,7 +210,7 @@ func (r *DocuFlowStackReconciler) writeStatus(ctx context.Context, s *scope, bef
 	} else {
 		s.facts.Generation = stack.Generation
 		s.facts.Families = familiesOf(stack)
-		s.facts.Children = childFactsOf(s)
+		s.facts.Children = childFactsOf(s, time.Now())
 		s.facts.Suspended = stack.Spec.Suspend
 		computeStatus(s.facts, &stack.Status)
 		observeEndpoints(stack, s.observed)

@@ -45,6 +45,36 @@ type childFacts struct {
 	// WaitsFor names the value the child waits for when it cannot be created
 	// yet; empty once it could be rendered.
 	WaitsFor string
+	// Stack is the stack's name.
+	Stack string
+	// Silent is how long the child has existed without ACK writing a single
+	// condition on it; zero once it has one.
+	Silent time.Duration
+}
+
+// silentAfter is how long a child may exist without any ACK condition before
+// the status says so: every ACK controller writes conditions at its first
+// reconcile, so a longer silence means the controller is not running, not
+// watching the namespace, or failing on the child before it writes anything
+// (elbv2-controller 1.6.1 panics on a load balancer it created but never
+// recorded).
+const silentAfter = 2 * time.Minute
+
+// silence returns how long obj has existed without an ACK condition, and
+// how long until that reaches silentAfter (zero once it has).
+func silence(obj core.Object, now time.Time) (silent, due time.Duration) {
+	if obj == nil || len(obj.ACKStatus().Conditions) > 0 {
+		return 0, 0
+	}
+	created := obj.GetCreationTimestamp()
+	if created.IsZero() {
+		return 0, 0
+	}
+	silent = now.Sub(created.Time)
+	if silent < silentAfter {
+		return silent, silentAfter - silent
+	}
+	return silent, 0
 }
 
 // passFacts is everything the status is computed from; steps of a pass record
@@ -88,7 +118,7 @@ func readinessOf(c childFacts) childState {
 	if controller, probe := desired.IsProbe(c.Live); probe {
 		return probeReadiness(who, controller, desired.ProbeResult(c.Live))
 	}
-	if hint, lost := desired.LostTrack(c.Live); lost {
+	if hint, lost := desired.LostTrack(c.Live, c.Stack); lost {
 		return childState{Terminal: true, Reason: platformv1alpha1.ReasonLostTrack, Message: fmt.Sprintf("%s: %s", who, hint)}
 	}
 	st := c.Live.ACKStatus()
@@ -116,6 +146,11 @@ func readinessOf(c childFacts) childState {
 	// generic message and the cause in the reason.
 	if cond := st.Condition(ackv1alpha1.ConditionTypeReferencesResolved); cond != nil && cond.Status != corev1.ConditionTrue {
 		return childState{Reason: platformv1alpha1.ReasonWaitingForDependency, Message: fmt.Sprintf("%s: %s", who, text(cond, "waiting for its references"))}
+	}
+	if len(st.Conditions) == 0 && c.Silent >= silentAfter {
+		return childState{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf(
+			"%s: ACK has written no condition on it in the %s since it was created: is its ACK controller running and watching this namespace? If it is, its log says why (README, \"A child AWS says already exists\").",
+			who, c.Silent.Round(time.Second))}
 	}
 	synced := st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
 	return childState{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf("%s: %s", who, text(synced, "ACK has not synced it yet"))}

@@ -142,14 +142,14 @@ func TestComputeStatus(t *testing.T) {
 				{Family: FamilyNetwork, Kind: "VPC", Name: "p-vpc", Live: vpcWith(synced, ready)},
 				{Family: FamilyNetwork, Kind: "Subnet", Name: "p-private-a", Live: func() core.Object {
 					s := &ec2v1alpha1.Subnet{}
-					s.Namespace, s.Labels = "team-a", map[string]string{"platform.docuflow.io/stack": "p"}
+					s.Namespace = "team-a"
 					s.Status.Conditions = []*ackv1alpha1.Condition{cond(ackv1alpha1.ConditionTypeRecoverable, corev1.ConditionTrue,
 						"api error InvalidSubnet.Conflict: The CIDR '10.50.16.0/20' conflicts with another subnet")}
 					return s
-				}()},
+				}(), Stack: "p"},
 			},
 			wantReady: metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonLostTrack, wantStall: true,
-			wantMsg:   "Subnet p-private-a: AWS says it already exists (api error InvalidSubnet.Conflict: The CIDR '10.50.16.0/20' conflicts with another subnet), but ACK has recorded no AWS ID for it",
+			wantMsg:   "Subnet p-private-a: AWS says it already exists (api error InvalidSubnet.Conflict: The CIDR '10.50.16.0/20' conflicts with another subnet), but ACK has recorded no AWS ID for it: an ACK controller most likely stopped between creating it and recording it, and left it in AWS unmanaged. Find it in AWS by the tags docuflow.io/stack=p and docuflow.io/namespace=team-a",
 			wantKStat: status.FailedStatus,
 		},
 		{
@@ -164,6 +164,23 @@ func TestComputeStatus(t *testing.T) {
 			},
 			wantReady: metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonRecoverable,
 			wantMsg: "SecurityGroup p-app-sg: api error InvalidPermission.Duplicate", wantKStat: status.InProgressStatus,
+		},
+		{
+			name: "a child ACK has written nothing on for longer than silentAfter says so",
+			children: []childFacts{
+				{Family: FamilyNetwork, Kind: "VPC", Name: "p-vpc", Live: vpcWith(synced, ready)},
+				{Family: FamilyNetwork, Kind: "Subnet", Name: "p-public-a", Live: vpcWith(), Silent: silentAfter + time.Minute},
+			},
+			wantReady: metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonCreating,
+			wantMsg: "Subnet p-public-a: ACK has written no condition on it in the 3m0s since it was created: is its ACK controller running", wantKStat: status.InProgressStatus,
+		},
+		{
+			name: "a child ACK has not written on for a short while is only not synced yet",
+			children: []childFacts{
+				{Family: FamilyNetwork, Kind: "Subnet", Name: "p-public-a", Live: vpcWith(), Silent: silentAfter - time.Second},
+			},
+			wantReady: metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonCreating,
+			wantMsg: "Subnet p-public-a: ACK has not synced it yet", wantKStat: status.InProgressStatus,
 		},
 		{
 			name: "a failed write keeps the stack reconciling with the error",
@@ -332,6 +349,33 @@ func TestProgressDueHoldsBackOnlyProgressAndOnlyInsideTheInterval(t *testing.T) 
 				t.Errorf("due = %s, want a hold-back within %s", due, interval)
 			case !tt.held && due > 0:
 				t.Errorf("due = %s, want the status written now", due)
+			}
+		})
+	}
+}
+
+func TestSilenceCountsFromCreationUntilACKWritesACondition(t *testing.T) {
+	now := time.Date(2026, 12, 2, 5, 0, 0, 0, time.UTC)
+	created := func(ago time.Duration, conds ...*ackv1alpha1.Condition) core.Object {
+		o := vpcWith(conds...)
+		o.SetCreationTimestamp(metav1.NewTime(now.Add(-ago)))
+		return o
+	}
+	tests := []struct {
+		name        string
+		obj         core.Object
+		silent, due time.Duration
+	}{
+		{"missing", nil, 0, 0},
+		{"with a condition", created(time.Hour, synced), 0, 0},
+		{"new and silent", created(30 * time.Second), 30 * time.Second, silentAfter - 30*time.Second},
+		{"silent too long", created(5 * time.Minute), 5 * time.Minute, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			silent, due := silence(tt.obj, now)
+			if silent != tt.silent || due != tt.due {
+				t.Errorf("silence = %s, due %s; want %s, due %s", silent, due, tt.silent, tt.due)
 			}
 		})
 	}

@@ -2,7 +2,7 @@ package desired
 
 import (
 	"fmt"
-	"regexp"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -44,27 +44,41 @@ func StillCreating(obj core.Object) bool {
 	return c != nil && c.Status == corev1.ConditionTrue && c.Message != nil && *c.Message == "resource is pending"
 }
 
-// alreadyExists matches the AWS errors that say a create named something that
-// already exists: InvalidSubnet.Conflict, InvalidGroup.Duplicate,
-// DBInstanceAlreadyExists, ResourceAlreadyExistsException, EntityAlreadyExists,
-// DuplicateLoadBalancerName and their kin.
-var alreadyExists = regexp.MustCompile(`(?i)already ?exists|duplicate|\.conflict\b`)
+// lostTrackErrors are, per kind AWS identifies by a generated ID, the errors
+// its create answers when the resource it would make already exists: what an
+// orphan left by ACK's crash window makes every later create answer. A kind
+// AWS identifies by name is absent: ACK's restart finds it by name. So are
+// the VPC, route table, internet gateway and Elastic IP: AWS makes a second
+// one without complaint (a silent duplicate, which the README's steps find).
+var lostTrackErrors = map[string][]string{
+	"Subnet":        {"InvalidSubnet.Conflict"},
+	"SecurityGroup": {"InvalidGroup.Duplicate"},
+	"FlowLog":       {"FlowLogAlreadyExists"},
+	"VPCEndpoint":   {"conflicting DNS domain"},
+	"NATGateway":    {"Resource.AlreadyAssociated"},
+}
 
 // LostTrack reports whether ACK is failing to create a child because AWS
 // already holds it while the child records no AWS identity, and says what to
 // do. That is ACK's crash window: a controller that stops after AWS answered
 // a create but before it wrote the answer into the child leaves the resource
-// in AWS unmanaged, and the runtime creates it again (a resource AWS
-// identifies by a generated ID, such as a subnet, then conflicts for ever;
-// one it identifies by name is found by name instead). Another owner of the
-// same name or CIDR reads the same way. The runtime cannot adopt it either:
-// adoption is only for a resource it does not manage yet (runtime v0.62
-// reconciler.go, NeedAdoption && !IsManaged).
-func LostTrack(obj core.Object) (string, bool) {
+// in AWS unmanaged, and the runtime creates it again at its restart; for the
+// kinds of lostTrackErrors that create then fails for ever. Another owner of
+// the same range or name reads the same way, hence the tags in the hint.
+// stack is the stack's name, as its tag holds it.
+func LostTrack(obj core.Object, stack string) (string, bool) {
+	codes := lostTrackErrors[reflect.TypeOf(obj).Elem().Name()]
+	if len(codes) == 0 {
+		return "", false
+	}
 	st := obj.ACKStatus()
 	var msg string
 	for _, t := range []ackv1alpha1.ConditionType{ackv1alpha1.ConditionTypeRecoverable, ackv1alpha1.ConditionTypeTerminal} {
-		if c := st.Condition(t); c != nil && c.Status == corev1.ConditionTrue && c.Message != nil && alreadyExists.MatchString(*c.Message) {
+		c := st.Condition(t)
+		if c == nil || c.Status != corev1.ConditionTrue || c.Message == nil {
+			continue
+		}
+		if slices.ContainsFunc(codes, func(code string) bool { return strings.Contains(*c.Message, code) }) {
 			msg = *c.Message
 			break
 		}
@@ -73,8 +87,8 @@ func LostTrack(obj core.Object) (string, bool) {
 		return "", false
 	}
 	return fmt.Sprintf("AWS says it already exists (%s), but ACK has recorded no AWS ID for it: an ACK controller most likely stopped between creating it and recording it, and left it in AWS unmanaged. "+
-		"Find it in AWS by the tags %s=%s and %s=%s: if it has them it is that orphan, and deleting it lets ACK create it again; if not, something else holds that name or address range and the stack's spec must change. README, \"A child AWS says already exists\".",
-		msg, TagStack, obj.GetLabels()[LabelStack], TagNamespace, obj.GetNamespace()), true
+		"Find it in AWS by the tags %s=%s and %s=%s: if it has them it is that orphan, and deleting it lets ACK create it again; if not, something else holds that range or name and the stack's spec must change. README, \"A child AWS says already exists\".",
+		msg, TagStack, stack, TagNamespace, obj.GetNamespace()), true
 }
 
 // recordsAWSIdentity reports whether ACK wrote anything AWS answered into the

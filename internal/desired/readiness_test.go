@@ -11,6 +11,7 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
 	ec2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ec2/v1alpha1"
 	elbv2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/elbv2/v1alpha1"
+	iamv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/iam/v1alpha1"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
 )
 
@@ -33,18 +34,26 @@ func TestLostTrackIsAnExistsErrorOnAChildWithNoAWSIdentity(t *testing.T) {
 			s.Status.ACKResourceMetadata = &core.ResourceMetadata{OwnerAccountID: &account, Region: &region}
 			return s
 		}(), true},
-		{"a load balancer whose name is taken, reported Terminal", withCondition(&elbv2v1alpha1.LoadBalancer{}, ackv1alpha1.ConditionTypeTerminal, "api error DuplicateLoadBalancerName: A load balancer with the same name 'p-alb' exists"), true},
-		{"a database whose identifier is taken", withCondition(&rdsv1alpha1.DBInstance{}, ackv1alpha1.ConditionTypeRecoverable, "api error DBInstanceAlreadyExists: DB instance already exists"), true},
+		{"a security group whose name is taken in the VPC", withCondition(&ec2v1alpha1.SecurityGroup{}, ackv1alpha1.ConditionTypeRecoverable, "api error InvalidGroup.Duplicate: The security group 'p-app' already exists for VPC 'vpc-1'"), true},
+		{"a flow log already delivering, reported Terminal", withCondition(&ec2v1alpha1.FlowLog{}, ackv1alpha1.ConditionTypeTerminal, "api error FlowLogAlreadyExists: Error. There is an existing Flow Log with the same configuration"), true},
+		{"a load balancer: found again by its name, never this", withCondition(&elbv2v1alpha1.LoadBalancer{}, ackv1alpha1.ConditionTypeTerminal, "api error DuplicateLoadBalancerName: A load balancer with the same name 'p-alb' exists"), false},
+		{"a database: found again by its identifier, never this", withCondition(&rdsv1alpha1.DBInstance{}, ackv1alpha1.ConditionTypeRecoverable, "api error DBInstanceAlreadyExists: DB instance already exists"), false},
+		{"a role whose tags repeat a key in another case", withCondition(&iamv1alpha1.Role{}, ackv1alpha1.ConditionTypeRecoverable, "api error InvalidInput: Duplicate tag keys found. Please note that Tag keys are case insensitive."), false},
 		{"a subnet with its ID recorded", func() core.Object {
 			s := withCondition(&ec2v1alpha1.Subnet{}, ackv1alpha1.ConditionTypeRecoverable, "api error InvalidSubnet.Conflict: conflicts")
 			s.Status.SubnetID = ptr.To("subnet-0123")
 			return s
 		}(), false},
-		{"a child with its ARN recorded", func() core.Object {
-			lb := withCondition(&elbv2v1alpha1.LoadBalancer{}, ackv1alpha1.ConditionTypeRecoverable, "api error DuplicateListener: already exists")
-			arn := ackv1alpha1.AWSResourceName("arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/p-alb/1")
-			lb.Status.ACKResourceMetadata = &core.ResourceMetadata{ARN: &arn}
-			return lb
+		{"a security group with its ID recorded (a rule AWS already has)", func() core.Object {
+			g := withCondition(&ec2v1alpha1.SecurityGroup{}, ackv1alpha1.ConditionTypeRecoverable, "api error InvalidGroup.Duplicate: duplicate")
+			g.Status.ID = ptr.To("sg-0123")
+			return g
+		}(), false},
+		{"a subnet with its ARN recorded", func() core.Object {
+			s := withCondition(&ec2v1alpha1.Subnet{}, ackv1alpha1.ConditionTypeRecoverable, "api error InvalidSubnet.Conflict: conflicts")
+			arn := ackv1alpha1.AWSResourceName("arn:aws:ec2:us-east-1:000000000000:subnet/subnet-0123")
+			s.Status.ACKResourceMetadata = &core.ResourceMetadata{ARN: &arn}
+			return s
 		}(), false},
 		{"another error on a child with no identity", withCondition(&ec2v1alpha1.Subnet{}, ackv1alpha1.ConditionTypeRecoverable, "api error InvalidParameterValue: bad CIDR"), false},
 		{"an exists error in a condition that is not an error", withCondition(&ec2v1alpha1.Subnet{}, ackv1alpha1.ConditionTypeResourceSynced, "already exists"), false},
@@ -52,8 +61,7 @@ func TestLostTrackIsAnExistsErrorOnAChildWithNoAWSIdentity(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.obj.SetNamespace("team-a")
-			tt.obj.SetLabels(map[string]string{LabelStack: "p"})
-			hint, lost := LostTrack(tt.obj)
+			hint, lost := LostTrack(tt.obj, "p")
 			if lost != tt.lost {
 				t.Fatalf("LostTrack = %v (%q), want %v", lost, hint, tt.lost)
 			}

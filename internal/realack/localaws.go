@@ -173,20 +173,23 @@ func (a *LocalAWS) Held() ([]Request, error) {
 	return out, a.control("/_docuflow/held", &out)
 }
 
-// PauseWrites makes mutating requests wait before the local AWS sees them and
-// returns once none is being carried out (held answers aside).
+// PauseWrites makes the calls that start a new resource (CreateSubnet,
+// CreateLoadBalancer, ...) wait before the local AWS sees them, lets the
+// calls a create makes after its first go on, and returns once no mutating
+// request has been carried out for two seconds (held answers aside).
 func (a *LocalAWS) PauseWrites() error {
 	return a.control("/_docuflow/pause", nil)
 }
 
 // ResumeWrites refuses the requests that waited (503, never carried out: the
-// test killed their callers) and lets held answers go.
+// test killed their callers), lets held answers go and drops an unused hold.
 func (a *LocalAWS) ResumeWrites() error {
 	return a.control("/_docuflow/resume", nil)
 }
 
 func (a *LocalAWS) control(path string, into any) error {
-	resp, err := http.Post(a.URL+path, "application/json", nil)
+	c := http.Client{Timeout: 90 * time.Second}
+	resp, err := c.Post(a.URL+path, "application/json", nil)
 	if err != nil {
 		return fmt.Errorf("local AWS %s: %w", path, err)
 	}

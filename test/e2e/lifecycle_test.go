@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -64,18 +65,19 @@ func dbExists(t *testing.T, instance string) bool {
 	return err == nil && len(out.DBInstances) > 0
 }
 
-// settle is how long the controllers get, with AWS paused, to record the
+// settle is how long the controllers get, once AWS is quiet, to record the
 // answers they already have: the runtime writes an answer into the child's
-// status as soon as the call returns.
+// status as soon as its create's last call returns.
 const settle = 3 * time.Second
 
-// restartBetweenAWSCalls kills every ACK controller at a moment when AWS
-// carries out none of their requests, then starts them again. Mutating
-// requests are paused; once none is being carried out and the controllers
-// had settle to record the answers they got, they are killed, and what they
-// were asking was never carried out. A kill that lands between AWS's answer
-// and the status write (ACK's crash window) is the next test's subject: it
-// cannot converge without a person, so it is not left to chance here.
+// restartBetweenAWSCalls kills every ACK controller at a moment when no
+// create is under way in AWS, then starts them again. The calls that start a
+// resource are paused (the calls a create makes after its first go on); once
+// AWS has been quiet for two seconds and the controllers had settle to record
+// what they got, they are killed, and the creates they were asking for were
+// never carried out. A kill between AWS's answer and the status write (ACK's
+// crash window) is the next tests' subject: it cannot converge without a
+// person, so it is not left to chance here.
 func restartBetweenAWSCalls(ctx context.Context, t *testing.T) {
 	t.Helper()
 	if err := suite.aws.PauseWrites(); err != nil {
@@ -121,6 +123,11 @@ func TestRestartingEveryControllerMidConvergenceStillConverges(t *testing.T) {
 
 	t.Run("deleting with Snapshot leaves a final snapshot, and so does deleting the same stack again", func(t *testing.T) {
 		instance := stack.Name + "-db"
+		// Snapshots of an earlier run (go test -count) are not this one's.
+		earlier := finalSnapshots(t, instance)
+		finalSnapshots := func(t *testing.T, instance string) []string {
+			return slices.DeleteFunc(finalSnapshots(t, instance), func(s string) bool { return slices.Contains(earlier, s) })
+		}
 		first := getStack(t, stack)
 		firstSnapshot := desired.FinalSnapshotIdentifier(first, instance)
 		took := deleteAndWait(t, stack, 10*time.Minute)
@@ -183,10 +190,10 @@ func TestAControllerKilledBetweenCreateAndRecordIsNamedAndTheREADMEStepsRecoverI
 	var held []realack.Request
 	waitFor(t, 5*time.Minute, "a CreateSubnet answer held back", func() error {
 		var err error
-		if held, err = suite.aws.Held(); err != nil || len(held) == 0 {
-			return fmt.Errorf("none yet (%v)", err)
+		if held, err = suite.aws.Held(); err == nil && len(held) == 0 {
+			err = errors.New("none yet")
 		}
-		return nil
+		return err
 	})
 	cidr, _ := held[0].Params["CidrBlock"].(string)
 	var lost string
@@ -251,6 +258,80 @@ func TestAControllerKilledBetweenCreateAndRecordIsNamedAndTheREADMEStepsRecoverI
 		t.Errorf("AWS holds subnet %s for %s; the child records %q, the orphan was %s", got, cidr, recorded, orphanID)
 	}
 	orphanID = ""
+	deleteAndWait(t, stack, 10*time.Minute)
+}
+
+// TestALoadBalancerCreatedInTheCrashWindowSaysSoAndTheREADMEStepsRecoverIt
+// is the crash window for a resource AWS finds by name. The restarted elbv2
+// controller (1.6.1) finds the load balancer by name, then panics in its
+// attribute update (hooks.go: it reads the ARN from the desired object, which
+// never recorded one) at every reconcile, writing nothing. The stack must say
+// that ACK has written nothing on the child, and the README's step (delete
+// the load balancer, which nothing uses yet) must bring it to Ready with one
+// load balancer, the one the child records.
+func TestALoadBalancerCreatedInTheCrashWindowSaysSoAndTheREADMEStepsRecoverIt(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	if err := suite.aws.HoldAnswer("CreateLoadBalancer"); err != nil {
+		t.Fatal(err)
+	}
+	stack := developmentStack(ns, "lost2", "10.53.0.0/16")
+	if err := suite.k8s.Create(ctx, stack); err != nil {
+		t.Fatal(err)
+	}
+	lbName := stack.Name + "-alb"
+	var orphanARN string
+	t.Cleanup(func() {
+		_ = suite.aws.ResumeWrites()
+		if orphanARN != "" {
+			_, _ = suite.awsClients.elb.DeleteLoadBalancer(ctx, &elbv2.DeleteLoadBalancerInput{LoadBalancerArn: aws.String(orphanARN)})
+		}
+		if err := suite.k8s.Get(ctx, client.ObjectKeyFromObject(stack), &platformv1alpha1.DocuFlowStack{}); err == nil {
+			deleteAndWait(t, stack, 5*time.Minute)
+		}
+	})
+	waitFor(t, 5*time.Minute, "a CreateLoadBalancer answer held back", func() error {
+		held, err := suite.aws.Held()
+		if err == nil && len(held) == 0 {
+			err = errors.New("none yet")
+		}
+		return err
+	})
+	restartBetweenAWSCalls(ctx, t)
+	lbs, err := suite.awsClients.elb.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{lbName}})
+	if err != nil || len(lbs.LoadBalancers) != 1 {
+		t.Fatalf("AWS should hold the load balancer %s: %v, %v", lbName, lbs, err)
+	}
+	orphanARN = aws.ToString(lbs.LoadBalancers[0].LoadBalancerArn)
+
+	var message string
+	waitFor(t, 5*time.Minute, "the stack to say ACK wrote nothing on the load balancer", func() error {
+		for _, r := range getStack(t, stack).Status.Resources {
+			if r.Kind == "LoadBalancer" && r.Name == lbName && strings.Contains(r.Message, "ACK has written no condition on it") {
+				message = r.Message
+				return nil
+			}
+		}
+		return fmt.Errorf("%s", progress(t, stack))
+	})
+	t.Logf("the stack says: %s", message)
+
+	// The README's step: the load balancer is new and nothing uses it (its
+	// listeners wait for its ARN); delete it and ACK creates it again.
+	if _, err := suite.awsClients.elb.DeleteLoadBalancer(ctx, &elbv2.DeleteLoadBalancerInput{LoadBalancerArn: aws.String(orphanARN)}); err != nil {
+		t.Fatalf("deleting the load balancer %s: %v", orphanARN, err)
+	}
+	took := waitReady(t, stack, 10*time.Minute)
+	t.Logf("Ready %s after the load balancer was deleted", took.Round(time.Second))
+	lbs, err = suite.awsClients.elb.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{lbName}})
+	if err != nil || len(lbs.LoadBalancers) != 1 {
+		t.Fatalf("AWS should hold one load balancer %s: %v, %v", lbName, lbs, err)
+	}
+	got, recorded := aws.ToString(lbs.LoadBalancers[0].LoadBalancerArn), children(t, ns)["LoadBalancer/"+lbName].ACKStatus().ARN()
+	if got != recorded || got == orphanARN {
+		t.Errorf("AWS holds %s; the child records %q; the deleted one was %s", got, recorded, orphanARN)
+	}
+	orphanARN = ""
 	deleteAndWait(t, stack, 10*time.Minute)
 }
 

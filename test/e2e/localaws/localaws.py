@@ -68,13 +68,16 @@ runs on") with the AWS behaviour it stands for.
     mutating calls the controllers make.
 12. Crash windows on demand, for the restart tests (AWS has no such thing;
     they control when a controller dies relative to its AWS calls):
-    POST /_docuflow/hold?action=A: the next request for action A is carried
-      out, then its answer is held back; GET /_docuflow/held lists the held
-      requests. A controller killed meanwhile has created something it never
-      learns the ID of: ACK's crash window, made deterministic.
-    POST /_docuflow/pause: mutating requests wait before they reach moto;
-      answers once none is being carried out, so a controller killed after
-      it can only have lost a request AWS never saw.
+    POST /_docuflow/hold?action=A: the next successful request for action A
+      is carried out, then its answer is held back; POST /_docuflow/held
+      lists the held requests. A controller killed meanwhile has created
+      something it never learns the ID of: ACK's crash window, on purpose.
+    POST /_docuflow/pause: the calls that start a new resource (CREATES)
+      wait before they reach moto; the calls a create makes after its first
+      one (CreateRoute, AuthorizeSecurityGroupEgress, ModifyVpcAttribute,
+      AttachInternetGateway, ...) go on, so every create under way can finish
+      and be recorded. Answers once no mutating request has been carried out
+      for two seconds.
     POST /_docuflow/resume: the requests that waited are refused (503,
       never carried out: their callers were killed), held answers are let
       go and a hold not yet used is dropped.
@@ -615,8 +618,20 @@ class CBORFront:
 # --------------------------------------------------------------------------
 
 
+# The calls that start a new resource of a kind the operator renders.
+CREATES = frozenset([
+    "CreateVpc", "CreateSubnet", "CreateSecurityGroup", "CreateRouteTable", "CreateInternetGateway",
+    "AllocateAddress", "CreateNatGateway", "CreateVpcEndpoint", "CreateFlowLogs",
+    "CreateDBSubnetGroup", "CreateDBParameterGroup", "CreateDBInstance",
+    "CreateRole", "CreateLogGroup", "CreateCluster", "RegisterTaskDefinition", "CreateService",
+    "CreateLoadBalancer", "CreateTargetGroup", "CreateListener",
+    "RegisterScalableTarget", "PutScalingPolicy", "PutMetricAlarm",
+])
+
+
 class Gate:
-    """Pauses mutating requests and holds chosen answers (shim 12)."""
+    """Pauses the calls that start a resource and holds chosen answers
+    (shim 12)."""
 
     def __init__(self):
         self.cond = threading.Condition()
@@ -625,13 +640,14 @@ class Gate:
         self.inflight = 0  # mutating requests moto is carrying out
         self.hold_action = ""
         self.held = []
+        self.last_done = 0.0  # when a mutating request was last carried out
 
-    def enter(self):
-        """Waits while paused; False when the request waited across a resume
-        and must be refused."""
+    def enter(self, action):
+        """Waits while paused if action starts a resource; False when the
+        request waited across a resume and must be refused."""
         with self.cond:
             generation = self.generation
-            while self.paused:
+            while self.paused and action in CREATES:
                 self.cond.wait()
             if generation != self.generation:
                 return False
@@ -642,8 +658,9 @@ class Gate:
         """Marks a mutating request carried out; holds its answer when asked."""
         with self.cond:
             self.inflight -= 1
+            self.last_done = time.time()
             self.cond.notify_all()
-            if not self.hold_action or entry["action"] != self.hold_action:
+            if not self.hold_action or entry["action"] != self.hold_action or not 200 <= entry.get("status", 0) < 300:
                 return
             self.hold_action = ""
             self.held.append(entry)
@@ -655,13 +672,18 @@ class Gate:
         with self.cond:
             self.hold_action = action
 
-    def pause(self, timeout=60):
+    def pause(self, timeout=60, quiet=2.0):
+        """Pauses; returns once no mutating request has been carried out for
+        quiet seconds (the creates under way made their last calls). False
+        when that did not happen within timeout (the caller resumes)."""
         with self.cond:
             self.paused = True
             deadline = time.time() + timeout
-            while self.inflight > 0 and time.time() < deadline:
-                self.cond.wait(timeout=1)
-            return self.inflight == 0
+            while time.time() < deadline:
+                if self.inflight == 0 and time.time() - self.last_done >= quiet:
+                    return True
+                self.cond.wait(timeout=0.2)
+            return False
 
     def resume(self):
         with self.cond:
@@ -714,7 +736,7 @@ class RequestLog:
             return self.control(path, environ, start_response)
         service, action, params = self.identify(environ)
         mutating = not action.startswith(("Describe", "List", "Get", "GET ", "HEAD "))
-        if mutating and not self.gate.enter():
+        if mutating and not self.gate.enter(action):
             self.record(service, action, params, 503)
             body = b"refused: the local AWS was paused when this request came (shim 12)"
             start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
@@ -764,7 +786,7 @@ class RequestLog:
             if self.gate.pause():
                 answer = {"paused": True}
             else:
-                answer, code = {"paused": False, "error": "mutating requests still being carried out after 60s"}, "504 Gateway Timeout"
+                answer, code = {"paused": False, "error": "mutating requests still being carried out after 60s of pause"}, "504 Gateway Timeout"
         elif path == "/_docuflow/resume":
             self.gate.resume()
             answer = {"paused": False}
