@@ -158,6 +158,36 @@ func TestRestartingEveryControllerMidConvergenceStillConverges(t *testing.T) {
 	})
 }
 
+// createHoldingAnswer creates the stack with the local AWS holding back the
+// answer to its first successful action, and returns that request once AWS
+// has carried it out. On the way out, writes resume, cleanup runs (for what
+// the README's steps would have removed) and the stack is deleted.
+func createHoldingAnswer(ctx context.Context, t *testing.T, stack *platformv1alpha1.DocuFlowStack, action string, cleanup func()) realack.Request {
+	t.Helper()
+	if err := suite.aws.HoldAnswer(action); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = suite.aws.ResumeWrites()
+		cleanup()
+		if err := suite.k8s.Get(ctx, client.ObjectKeyFromObject(stack), &platformv1alpha1.DocuFlowStack{}); err == nil {
+			deleteAndWait(t, stack, 5*time.Minute)
+		}
+	})
+	if err := suite.k8s.Create(ctx, stack); err != nil {
+		t.Fatal(err)
+	}
+	var held []realack.Request
+	waitFor(t, 5*time.Minute, "a "+action+" answer held back", func() error {
+		var err error
+		if held, err = suite.aws.Held(); err == nil && len(held) == 0 {
+			err = errors.New("none yet")
+		}
+		return err
+	})
+	return held[0]
+}
+
 // TestAControllerKilledBetweenCreateAndRecordIsNamedAndTheREADMEStepsRecoverIt
 // makes ACK's crash window happen: AWS creates a subnet, the ec2 controller
 // dies before it records the subnet's ID, and every create after its restart
@@ -167,35 +197,16 @@ func TestRestartingEveryControllerMidConvergenceStillConverges(t *testing.T) {
 func TestAControllerKilledBetweenCreateAndRecordIsNamedAndTheREADMEStepsRecoverIt(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	if err := suite.aws.HoldAnswer("CreateSubnet"); err != nil {
-		t.Fatal(err)
-	}
 	stack := developmentStack(ns, "lost1", "10.52.0.0/16")
-	if err := suite.k8s.Create(ctx, stack); err != nil {
-		t.Fatal(err)
-	}
 	var orphanID string
-	t.Cleanup(func() {
-		_ = suite.aws.ResumeWrites()
+	held := createHoldingAnswer(ctx, t, stack, "CreateSubnet", func() {
 		if orphanID != "" {
 			// Left by a failure before the README's steps ran: it would keep
 			// the VPC from being deleted.
 			_, _ = suite.awsClients.ec2.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String(orphanID)})
 		}
-		if err := suite.k8s.Get(ctx, client.ObjectKeyFromObject(stack), &platformv1alpha1.DocuFlowStack{}); err == nil {
-			deleteAndWait(t, stack, 5*time.Minute)
-		}
 	})
-
-	var held []realack.Request
-	waitFor(t, 5*time.Minute, "a CreateSubnet answer held back", func() error {
-		var err error
-		if held, err = suite.aws.Held(); err == nil && len(held) == 0 {
-			err = errors.New("none yet")
-		}
-		return err
-	})
-	cidr, _ := held[0].Params["CidrBlock"].(string)
+	cidr, _ := held.Params["CidrBlock"].(string)
 	var lost string
 	for _, o := range children(t, ns) {
 		if s, ok := o.(*ec2v1alpha1.Subnet); ok && aws.ToString(s.Spec.CIDRBlock) == cidr {
@@ -203,9 +214,9 @@ func TestAControllerKilledBetweenCreateAndRecordIsNamedAndTheREADMEStepsRecoverI
 		}
 	}
 	if lost == "" {
-		t.Fatalf("no Subnet child has the CIDR %q of the held CreateSubnet %+v", cidr, held[0])
+		t.Fatalf("no Subnet child has the CIDR %q of the held CreateSubnet %+v", cidr, held)
 	}
-	t.Logf("AWS created %s's subnet %s (request %d) and holds the answer; killing every controller", lost, cidr, held[0].Seq)
+	t.Logf("AWS created %s's subnet %s (request %d) and holds the answer; killing every controller", lost, cidr, held.Seq)
 	restartBetweenAWSCalls(ctx, t)
 
 	tagged := []ec2types.Filter{
@@ -272,30 +283,13 @@ func TestAControllerKilledBetweenCreateAndRecordIsNamedAndTheREADMEStepsRecoverI
 func TestALoadBalancerCreatedInTheCrashWindowSaysSoAndTheREADMEStepsRecoverIt(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	if err := suite.aws.HoldAnswer("CreateLoadBalancer"); err != nil {
-		t.Fatal(err)
-	}
 	stack := developmentStack(ns, "lost2", "10.53.0.0/16")
-	if err := suite.k8s.Create(ctx, stack); err != nil {
-		t.Fatal(err)
-	}
 	lbName := stack.Name + "-alb"
 	var orphanARN string
-	t.Cleanup(func() {
-		_ = suite.aws.ResumeWrites()
+	createHoldingAnswer(ctx, t, stack, "CreateLoadBalancer", func() {
 		if orphanARN != "" {
 			_, _ = suite.awsClients.elb.DeleteLoadBalancer(ctx, &elbv2.DeleteLoadBalancerInput{LoadBalancerArn: aws.String(orphanARN)})
 		}
-		if err := suite.k8s.Get(ctx, client.ObjectKeyFromObject(stack), &platformv1alpha1.DocuFlowStack{}); err == nil {
-			deleteAndWait(t, stack, 5*time.Minute)
-		}
-	})
-	waitFor(t, 5*time.Minute, "a CreateLoadBalancer answer held back", func() error {
-		held, err := suite.aws.Held()
-		if err == nil && len(held) == 0 {
-			err = errors.New("none yet")
-		}
-		return err
 	})
 	restartBetweenAWSCalls(ctx, t)
 	lbs, err := suite.awsClients.elb.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{lbName}})
