@@ -48,14 +48,15 @@ func StillCreating(obj core.Object) bool {
 // its create answers when the resource it would make already exists: what an
 // orphan left by ACK's crash window makes every later create answer. A kind
 // AWS identifies by name is absent: ACK's restart finds it by name. So are
-// the VPC, route table, internet gateway and Elastic IP: AWS makes a second
-// one without complaint (a silent duplicate, which the README's steps find).
+// the VPC, route table, internet gateway and Elastic IP (AWS makes a second
+// one without complaint), the flow log (AWS answers the duplicate as an
+// unsuccessful item, which ec2-controller 1.20.0 records in status instead of
+// failing) and the NAT gateway (AWS creates it, then fails it because the
+// orphan holds the Elastic IP): the README gives their steps.
 var lostTrackErrors = map[string][]string{
 	"Subnet":        {"InvalidSubnet.Conflict"},
 	"SecurityGroup": {"InvalidGroup.Duplicate"},
-	"FlowLog":       {"FlowLogAlreadyExists"},
 	"VPCEndpoint":   {"conflicting DNS domain"},
-	"NATGateway":    {"Resource.AlreadyAssociated"},
 }
 
 // LostTrack reports whether ACK is failing to create a child because AWS

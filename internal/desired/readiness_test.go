@@ -35,7 +35,7 @@ func TestLostTrackIsAnExistsErrorOnAChildWithNoAWSIdentity(t *testing.T) {
 			return s
 		}(), true},
 		{"a security group whose name is taken in the VPC", withCondition(&ec2v1alpha1.SecurityGroup{}, ackv1alpha1.ConditionTypeRecoverable, "api error InvalidGroup.Duplicate: The security group 'p-app' already exists for VPC 'vpc-1'"), true},
-		{"a flow log already delivering, reported Terminal", withCondition(&ec2v1alpha1.FlowLog{}, ackv1alpha1.ConditionTypeTerminal, "api error FlowLogAlreadyExists: Error. There is an existing Flow Log with the same configuration"), true},
+		{"an interface endpoint whose private DNS name is taken, reported Terminal", withCondition(&ec2v1alpha1.VPCEndpoint{}, ackv1alpha1.ConditionTypeTerminal, "api error InvalidParameter: private-dns-enabled cannot be set because there is already a conflicting DNS domain for ecr.api.us-east-1.amazonaws.com in the VPC vpc-1"), true},
 		{"a load balancer: found again by its name, never this", withCondition(&elbv2v1alpha1.LoadBalancer{}, ackv1alpha1.ConditionTypeTerminal, "api error DuplicateLoadBalancerName: A load balancer with the same name 'p-alb' exists"), false},
 		{"a database: found again by its identifier, never this", withCondition(&rdsv1alpha1.DBInstance{}, ackv1alpha1.ConditionTypeRecoverable, "api error DBInstanceAlreadyExists: DB instance already exists"), false},
 		{"a role whose tags repeat a key in another case", withCondition(&iamv1alpha1.Role{}, ackv1alpha1.ConditionTypeRecoverable, "api error InvalidInput: Duplicate tag keys found. Please note that Tag keys are case insensitive."), false},
