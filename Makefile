@@ -141,11 +141,11 @@ kubectl-plugin: build ## Install the operator binary as the kubectl plugin kubec
 
 .PHONY: demo
 demo: envtest kubectl $(if $(filter real,$(ACK)),ack-controllers) ## The first command: the operator end to end on an embedded control plane with a simulated AWS (ARGS=--keep to explore after); ACK=real runs it on the real ACK controllers over a local AWS.
-	$(TEST_ENV) go run ./cmd/docuflow demo $(if $(filter real,$(ACK)),--ack=real --ack-crds=$(or $(ACK_CRDS_DIR),$(CURDIR)/../shared/ack/crds)) $(ARGS)
+	$(TEST_ENV) go run ./cmd/docuflow-dev demo $(if $(filter real,$(ACK)),--ack=real --ack-crds=$(or $(ACK_CRDS_DIR),$(CURDIR)/../shared/ack/crds)) $(ARGS)
 
 .PHONY: run
 run: envtest kubectl ## Run the operator with a simulated AWS on an embedded control plane and the sample stack until Ctrl-C.
-	$(TEST_ENV) go run ./cmd/docuflow demo --walkthrough=false --keep $(ARGS)
+	$(TEST_ENV) go run ./cmd/docuflow-dev demo --walkthrough=false --keep $(ARGS)
 
 .PHONY: run-cluster
 run-cluster: ## Run the operator against the cluster of the current kubeconfig.

@@ -1,9 +1,9 @@
-// Command docuflow is the DocuFlowStack operator: `docuflow manager` runs the
-// controller manager in a cluster, `docuflow demo` runs it with a simulated
-// ACK on an embedded control plane, for a first look without any cloud,
-// `docuflow render` prints the ACK objects a stack becomes, and `docuflow
+// Command docuflow is the DocuFlowStack operator, the image's binary:
+// `docuflow manager` runs the controller manager in a cluster and `docuflow
 // trace` shows a stack and its children as a tree. Installed on PATH as
-// kubectl-docuflow, it is also the kubectl plugin `kubectl docuflow`.
+// kubectl-docuflow, it is also the kubectl plugin `kubectl docuflow`. It
+// links no simulator, envtest or fake client (a test checks): the demo and
+// render, which need the simulator, are cmd/docuflow-dev.
 package main
 
 import (
@@ -16,9 +16,10 @@ const usage = `NAME: the DocuFlowStack operator
 
 Usage:
   NAME manager [flags]        run the controller manager against the current cluster
-  NAME demo [flags]           run it with a simulated ACK on an embedded control plane (no cloud), with the sample stack
-  NAME render -f FILE         print every ACK object the operator creates for a stack
   NAME trace [flags] STACK    show a stack and its ACK children as a tree; exit 3 when it is not Ready
+
+The demo (an embedded control plane, no cloud) and render are docuflow-dev:
+make demo, or go run ./cmd/docuflow-dev demo|render.
 
 Run 'NAME <command> -h' for a command's flags.
 `
@@ -34,10 +35,9 @@ func main() {
 	switch os.Args[1] {
 	case "manager":
 		err = runManager(os.Args[2:])
-	case "demo":
-		err = runDemo(os.Args[2:], os.Stdout)
-	case "render":
-		err = runRender(os.Args[2:], os.Stdout, os.Stderr)
+	case "demo", "render":
+		fmt.Fprintf(os.Stderr, "%s: %s is in docuflow-dev, which carries the simulator this binary does not: make demo, or go run ./cmd/docuflow-dev %s\n", name, os.Args[1], os.Args[1])
+		os.Exit(2)
 	case "trace":
 		err = runTrace(os.Args[2:], os.Stdout, os.Stderr)
 	case "-h", "--help", "help":

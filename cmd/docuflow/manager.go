@@ -1,148 +1,28 @@
 package main
 
 import (
-	"crypto/tls"
 	"flag"
 	"fmt"
-	"strings"
-	"time"
 
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/validation"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
-	"github.com/docuflow/docuflow-operator/controllers"
-	"github.com/docuflow/docuflow-operator/internal/ack"
+	"github.com/docuflow/docuflow-operator/internal/operator"
 )
-
-// managerOptions are the manager's command-line settings.
-type managerOptions struct {
-	metricsAddr   string
-	secureMetrics bool
-	probeAddr     string
-	leaderElect   bool
-	enableHTTP2   bool
-	// deletionProtectionGrace is how long the operator waits, after ACK
-	// reports a switched-off deletion protection synced, before deleting.
-	deletionProtectionGrace time.Duration
-	// statusProgressInterval holds back progress-only status changes.
-	statusProgressInterval time.Duration
-	// watchNamespaces, when set, limits the operator to the stacks (and the
-	// children) of these namespaces.
-	watchNamespaces string
-	zap             zap.Options
-}
-
-func (o *managerOptions) bind(fs *flag.FlagSet) {
-	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8443", "Address the metrics endpoint binds to; \"0\" turns it off.")
-	fs.BoolVar(&o.secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS behind Kubernetes authentication and authorization.")
-	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
-	fs.BoolVar(&o.leaderElect, "leader-elect", true, "Elect a leader so that only one replica writes.")
-	fs.DurationVar(&o.deletionProtectionGrace, "deletion-protection-grace", 30*time.Second, "How long to wait, after ACK reports a switched-off deletion protection synced, before deleting the child (ACK reports no observed generation).")
-	fs.DurationVar(&o.statusProgressInterval, "status-progress-interval", controllers.DefaultStatusProgressInterval, "How long after a stack's last status write a change that is progress only (children syncing inside a family whose condition keeps its status) may wait to be written; 0 writes every change.")
-	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces whose DocuFlowStacks this operator reconciles; empty: every namespace. The others' stacks are left alone (no finalizer, no status).")
-	fs.BoolVar(&o.enableHTTP2, "enable-http2", false, "Serve metrics over HTTP/2 (off: HTTP/2 Rapid Reset and Stream Cancellation CVEs).")
-	o.zap.BindFlags(fs)
-}
-
-// newScheme returns a scheme with Kubernetes' own kinds, DocuFlowStack and
-// every mirrored ACK kind.
-func newScheme() (*runtime.Scheme, error) {
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, platformv1alpha1.AddToScheme, ack.AddToScheme} {
-		if err := add(s); err != nil {
-			return nil, fmt.Errorf("building the scheme: %w", err)
-		}
-	}
-	return s, nil
-}
-
-// newManager builds the controller manager with the DocuFlowStack reconciler.
-func newManager(cfg *rest.Config, o managerOptions) (ctrl.Manager, error) {
-	scheme, err := newScheme()
-	if err != nil {
-		return nil, err
-	}
-	var tlsOpts []func(*tls.Config)
-	if !o.enableHTTP2 {
-		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
-	}
-	metrics := metricsserver.Options{BindAddress: o.metricsAddr, SecureServing: o.secureMetrics, TLSOpts: tlsOpts}
-	if o.secureMetrics {
-		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
-	}
-	cacheOpts := controllers.CacheOptions()
-	if nss := splitList(o.watchNamespaces); len(nss) > 0 {
-		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
-		for _, ns := range nss {
-			if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
-				return nil, fmt.Errorf("--watch-namespaces: %q is not a namespace name: %s", ns, strings.Join(errs, "; "))
-			}
-			cacheOpts.DefaultNamespaces[ns] = cache.Config{}
-		}
-	}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                        scheme,
-		Metrics:                       metrics,
-		HealthProbeBindAddress:        o.probeAddr,
-		LeaderElection:                o.leaderElect,
-		LeaderElectionID:              "docuflow-operator.platform.docuflow.io",
-		LeaderElectionReleaseOnCancel: true,
-		Cache:                         cacheOpts,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("creating the manager: %w", err)
-	}
-	if err := (&controllers.DocuFlowStackReconciler{
-		Client:                  mgr.GetClient(),
-		Scheme:                  mgr.GetScheme(),
-		Recorder:                mgr.GetEventRecorder("docuflow-operator"),
-		DeletionProtectionGrace: o.deletionProtectionGrace,
-		StatusProgressInterval:  o.statusProgressInterval,
-	}).SetupWithManager(mgr); err != nil {
-		return nil, fmt.Errorf("setting up the DocuFlowStack controller: %w", err)
-	}
-	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		return nil, fmt.Errorf("adding the health check: %w", err)
-	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
-		return nil, fmt.Errorf("adding the readiness check: %w", err)
-	}
-	return mgr, nil
-}
-
-// splitList splits a comma-separated flag value, dropping empty entries.
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
 
 func runManager(args []string) error {
 	fs := flag.NewFlagSet("manager", flag.ExitOnError)
-	var o managerOptions
-	o.bind(fs)
+	var o operator.Options
+	o.Bind(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.zap)))
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.Zap)))
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
 		return fmt.Errorf("loading the kubeconfig: %w", err)
 	}
-	mgr, err := newManager(cfg, o)
+	mgr, err := operator.NewManager(cfg, o)
 	if err != nil {
 		return err
 	}

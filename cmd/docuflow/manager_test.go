@@ -6,18 +6,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/docuflow/docuflow-operator/controllers"
 	"github.com/docuflow/docuflow-operator/internal/controlplane"
+	"github.com/docuflow/docuflow-operator/internal/operator"
 )
 
 // TestWatchNamespacesLimitsTheOperatorToThem runs the shipped binary's
@@ -30,7 +29,7 @@ func TestWatchNamespacesLimitsTheOperatorToThem(t *testing.T) {
 		t.Fatalf("%v (run `make envtest` to build the control plane)", err)
 	}
 	t.Cleanup(func() { _ = env.Stop() })
-	scheme, err := newScheme()
+	scheme, err := operator.NewScheme()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +40,7 @@ func TestWatchNamespacesLimitsTheOperatorToThem(t *testing.T) {
 	ctx := context.Background()
 	stackIn := func(ns, name string) client.Object {
 		t.Helper()
-		s, err := readStack("../../config/samples/platform_v1alpha1_docuflowstack.yaml")
+		s, err := sampleStack()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,11 +116,4 @@ func TestWatchNamespacesLimitsTheOperatorToThem(t *testing.T) {
 	stop = run()
 	defer stop()
 	waitFinalized(other)
-}
-
-func TestWatchNamespacesRefusesWhatIsNoNamespaceName(t *testing.T) {
-	_, err := newManager(&rest.Config{Host: "https://127.0.0.1:1"}, managerOptions{watchNamespaces: "team-a,Team B", metricsAddr: "0", probeAddr: "0"})
-	if err == nil || !strings.Contains(err.Error(), `"Team B" is not a namespace name`) {
-		t.Errorf("got %v, want the bad name refused", err)
-	}
 }

@@ -54,7 +54,7 @@ func TestTraceReadsTheClusterOfAKubeconfigAndItsExitCodeSaysReady(t *testing.T) 
 	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team-a"}}); err != nil {
 		t.Fatal(err)
 	}
-	stack, err := readStack("../../config/samples/platform_v1alpha1_docuflowstack.yaml")
+	stack, err := sampleStack()
 	if err != nil {
 		t.Fatal(err)
 	}

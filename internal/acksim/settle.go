@@ -25,7 +25,7 @@ const maxSettlePasses = 32
 // created every one of them, and returns copies whose status holds what ACK
 // would report: IDs, ARNs, endpoints, conditions. The inputs are not changed.
 // Objects whose references cannot resolve within objs stay not synced; Settle
-// reports them in its error. It serves `docuflow render`.
+// reports them in its error. It serves `docuflow-dev render`.
 func Settle(ctx context.Context, objs []core.Object, opts Options) ([]core.Object, error) {
 	sim := New(opts)
 	scheme := runtime.NewScheme()

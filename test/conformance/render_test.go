@@ -19,7 +19,7 @@ import (
 )
 
 // TestTheRenderedSampleConformsToUpstream renders the production sample, as
-// `docuflow render` does, and has the API server serving the upstream ACK CRDs
+// `docuflow-dev render` does, and has the API server serving the upstream ACK CRDs
 // accept every object with strict field validation.
 func TestTheRenderedSampleConformsToUpstream(t *testing.T) {
 	root, err := controlplane.RepoRoot()

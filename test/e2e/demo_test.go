@@ -11,21 +11,29 @@ import (
 	"time"
 )
 
-// TestTheRealDemoRunsToTheEnd runs `docuflow demo --ack=real`, the
+// TestTheRealDemoRunsToTheEnd runs `docuflow-dev demo --ack=real`, the
 // newcomer's walkthrough on the real controllers, as `make demo ACK=real`
 // does: its own control plane, local AWS and controllers, on their default
-// resync, from creation through a scale change to a Retain deletion.
+// resync, from creation through a scale change to a Retain deletion. The
+// demo runs the operator's manager as the image's binary builds it
+// (internal/operator).
 func TestTheRealDemoRunsToTheEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, suite.operator.bin, "demo", "--ack=real", "--ack-crds", suite.crds)
+	bin := filepath.Join(suite.logDir, "docuflow-dev")
+	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, "./cmd/docuflow-dev")
+	build.Dir = suite.root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building cmd/docuflow-dev: %v\n%s", err, out)
+	}
+	cmd := exec.CommandContext(ctx, bin, "demo", "--ack=real", "--ack-crds", suite.crds)
 	cmd.Dir = suite.root
 	out, err := cmd.CombinedOutput()
 	log := filepath.Join(suite.logDir, "demo-real.log")
 	_ = os.WriteFile(log, out, 0o600)
 	text := string(out)
 	if err != nil {
-		t.Fatalf("docuflow demo --ack=real: %v (output in %s):\n%s", err, log, tail(text, 40))
+		t.Fatalf("docuflow-dev demo --ack=real: %v (output in %s):\n%s", err, log, tail(text, 40))
 	}
 	if !everySynced(text) {
 		t.Errorf("the demo never showed every ACK resource synced (output in %s):\n%s", log, tail(text, 40))

@@ -195,8 +195,6 @@ func runSuite(m *testing.M) (code int) {
 type operator struct {
 	*realack.Process
 	metrics string
-	// bin is the binary, which also runs `docuflow demo`.
-	bin string
 }
 
 // startOperator builds cmd/docuflow and runs `docuflow manager`.

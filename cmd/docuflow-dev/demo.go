@@ -34,6 +34,7 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/acksim"
 	"github.com/docuflow/docuflow-operator/internal/controlplane"
 	"github.com/docuflow/docuflow-operator/internal/desired"
+	"github.com/docuflow/docuflow-operator/internal/operator"
 	"github.com/docuflow/docuflow-operator/internal/trace"
 )
 
@@ -159,7 +160,7 @@ func (d *demo) run(ctx context.Context) error {
 	if d.opts.ack == "real" {
 		grace = 5 * time.Second
 	}
-	mgr, err := newManager(cfg, managerOptions{metricsAddr: "0", probeAddr: "0", deletionProtectionGrace: grace, statusProgressInterval: time.Second})
+	mgr, err := operator.NewManager(cfg, operator.Options{MetricsAddr: "0", ProbeAddr: "0", DeletionProtectionGrace: grace, StatusProgressInterval: time.Second})
 	if err != nil {
 		return err
 	}

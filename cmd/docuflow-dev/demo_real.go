@@ -12,7 +12,7 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/realack"
 )
 
-// realDemo is the AWS side of `docuflow demo --ack=real`: the local AWS and
+// realDemo is the AWS side of `docuflow-dev demo --ack=real`: the local AWS and
 // the eight upstream ACK controllers.
 type realDemo struct {
 	logDir      string

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// TestTheDemoRunsToTheEnd runs `docuflow demo` non-interactively, as `make
+// TestTheDemoRunsToTheEnd runs `docuflow-dev demo` non-interactively, as `make
 // demo` does, and checks what a newcomer must see: the stack Ready with its
 // URL, the fault and its recovery, the scale change touching one child, and
 // the retained database and network listed after deletion.
