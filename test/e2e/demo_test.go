@@ -21,7 +21,8 @@ func TestTheRealDemoRunsToTheEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	bin := filepath.Join(suite.logDir, "docuflow-dev")
-	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, "./cmd/docuflow-dev")
+	// Built like go test builds (no -trimpath), so the build cache serves it.
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/docuflow-dev")
 	build.Dir = suite.root
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building cmd/docuflow-dev: %v\n%s", err, out)
