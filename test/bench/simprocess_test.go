@@ -16,6 +16,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/docuflow/docuflow-operator/internal/acksim"
+	"github.com/docuflow/docuflow-operator/internal/operator"
 )
 
 // simConfigEnv names the file that turns the test binary into the simulated
@@ -48,7 +49,7 @@ func runSimProcess(path string) error {
 	}
 	cfg := &rest.Config{Host: c.Host, BearerToken: c.Token, QPS: -1,
 		TLSClientConfig: rest.TLSClientConfig{CAData: c.CAData, CertData: c.CertData, KeyData: c.KeyData}}
-	scheme, err := newScheme()
+	scheme, err := operator.NewScheme()
 	if err != nil {
 		return err
 	}
