@@ -2,7 +2,6 @@ package desired
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/docuflow/docuflow-operator/internal/ack"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
 )
@@ -68,7 +68,7 @@ var lostTrackErrors = map[string][]string{
 // the same range or name reads the same way, hence the tags in the hint.
 // stack is the stack's name, as its tag holds it.
 func LostTrack(obj core.Object, stack string) (string, bool) {
-	codes := lostTrackErrors[reflect.TypeOf(obj).Elem().Name()]
+	codes := lostTrackErrors[ack.KindOf(obj)]
 	if len(codes) == 0 {
 		return "", false
 	}
