@@ -33,6 +33,9 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/ack/refs"
 )
 
+// staleReadRequeue is how soon a pass refused for a stale read runs again.
+const staleReadRequeue = 50 * time.Millisecond
+
 // reconciler plays one ACK controller for one kind.
 type reconciler struct {
 	sim       *Sim
@@ -85,8 +88,19 @@ func (r *reconciler) reconcileNormal(ctx context.Context, key objKey, obj core.O
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	// A write-back earlier in the pass moved the resourceVersion; the
+	// status patch below is locked to the object as the pass left it.
+	before.SetResourceVersion(obj.GetResourceVersion())
 	if !apiequality.Semantic.DeepEqual(statusOf(before), statusOf(obj)) {
-		if err := r.client.Status().Patch(ctx, obj, client.MergeFrom(before), client.FieldOwner(FieldManager)); err != nil {
+		// The pass read the manager's cache, which can lag the simulator's
+		// own last write. Written from such a stale read, the status would
+		// carry fresh transition times and move the resourceVersion of an
+		// object that has not changed; the lock refuses it, and the pass is
+		// run again on what the cache catches up to.
+		if err := r.client.Status().Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}), client.FieldOwner(FieldManager)); err != nil {
+			if apierrors.IsConflict(err) {
+				return ctrl.Result{RequeueAfter: staleReadRequeue}, nil
+			}
 			return ctrl.Result{}, fmt.Errorf("writing status of %s: %w", key, err)
 		}
 		if synced := isTrue(st, ackv1alpha1.ConditionTypeResourceSynced); synced != wasSynced {
@@ -295,6 +309,7 @@ func (r *reconciler) writeBack(ctx context.Context, key objKey, obj core.Object,
 		return fmt.Errorf("writing AWS's answer back into the spec of %s: %w", key, err)
 	}
 	r.sim.wroteBack(key, latest.GetUID(), latest.GetGeneration())
+	obj.SetResourceVersion(latest.GetResourceVersion())
 	return nil
 }
 
