@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
-
 	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -78,7 +76,7 @@ func (r *DocuFlowStackReconciler) applyChildren(ctx context.Context, s *scope) e
 		}
 		setAnnotation(obj, annotationInputs, inputs(obj))
 		need, why := apply.NeedsWrite(obj, live)
-		if !need && live != nil && isTerminal(live) && live.GetAnnotations()[annotationInputs] != obj.GetAnnotations()[annotationInputs] {
+		if !need && live != nil && desired.IsTerminal(live) && live.GetAnnotations()[annotationInputs] != obj.GetAnnotations()[annotationInputs] {
 			// ACK retries a Terminal resource only when its generation
 			// changes: a spec change brings it back to AWS.
 			need, why = true, "re-driven: its inputs changed since it turned Terminal"
@@ -171,11 +169,6 @@ func blockedBy(s *scope, obj core.Object) string {
 	return strings.Join(waits, " and ")
 }
 
-// isTerminal reports ACK.Terminal=True.
-func isTerminal(obj core.Object) bool {
-	return isTrue(obj.ACKStatus().Condition(ackv1alpha1.ConditionTypeTerminal))
-}
-
 // redrive puts the re-drive tag, valued token, into a child's tags.
 func redrive(obj core.Object, token string) {
 	v := reflect.ValueOf(obj).Elem().FieldByName("Spec").FieldByName("Tags")
@@ -233,7 +226,7 @@ func childFactsOf(s *scope, now time.Time) []childFacts {
 			out[i].WaitsFor = w
 		}
 		var due time.Duration
-		out[i].Silent, due = silence(out[i].Live, now)
+		out[i].Silent, due = desired.Silence(out[i].Live, now)
 		if due > 0 && (s.silenceDue == 0 || due < s.silenceDue) {
 			s.silenceDue = due
 		}

@@ -81,7 +81,7 @@ type scope struct {
 	// pass must come again this soon to write it.
 	statusDue time.Duration
 	// silenceDue is set when a child ACK has not written on yet reaches
-	// silentAfter: the pass that reports its silence.
+	// desired.SilentAfter: the pass that reports its silence.
 	silenceDue time.Duration
 	// deleting is set while a deletion wave is under way.
 	deleting *deletingFacts
@@ -213,8 +213,8 @@ func (r *DocuFlowStackReconciler) writeStatus(ctx context.Context, s *scope, bef
 		s.facts.Children = childFactsOf(s, time.Now())
 		s.facts.Suspended = stack.Spec.Suspend
 		computeStatus(s.facts, &stack.Status)
-		observeEndpoints(stack, s.observed)
-		observeRollout(stack, s.observed)
+		desired.ReadEndpoints(stack, s.observedList())
+		desired.ReadRollout(stack, s.observedList())
 		if passErr == nil || errors.Is(passErr, reconcile.TerminalError(nil)) {
 			stack.Status.ObservedGeneration = stack.Generation
 		}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -18,8 +17,6 @@ import (
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
-	elbv2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/elbv2/v1alpha1"
-	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/apply"
 	"github.com/docuflow/docuflow-operator/internal/desired"
 )
@@ -105,21 +102,17 @@ func (r *DocuFlowStackReconciler) deleteChild(ctx context.Context, s *scope, obj
 	if !obj.GetDeletionTimestamp().IsZero() {
 		note := fmt.Sprintf("%s (ACK is deleting it since %s", who, obj.GetDeletionTimestamp().UTC().Format(time.RFC3339))
 		// A deletion AWS refused shows as ACK.Recoverable with AWS's error.
-		if c := obj.ACKStatus().Condition(ackv1alpha1.ConditionTypeRecoverable); isTrue(c) {
-			note += "; AWS said: " + text(c, "an error ACK retries")
+		if msg, retrying := desired.RetryingError(obj); retrying {
+			note += "; AWS said: " + msg
 		}
 		return note + ")", nil
 	}
-	if retain {
-		if obj.GetAnnotations()[ackv1alpha1.AnnotationDeletionPolicy] != string(ackv1alpha1.DeletionPolicyRetain) {
-			if err := r.patchAnnotations(ctx, obj, map[string]string{ackv1alpha1.AnnotationDeletionPolicy: string(ackv1alpha1.DeletionPolicyRetain)}); err != nil {
-				return "", err
-			}
-			return who + " (marking it retained)", nil
-		}
-		s.stack.Status.Retained = appendUnique(s.stack.Status.Retained, retainedEntry(obj))
-	} else if ready, note, err := r.prepareForDeletion(ctx, obj, policy); err != nil || !ready {
+	if ready, note, err := r.prepareForDeletion(ctx, obj, policy, retain); err != nil || !ready {
 		return who + " (" + note + ")", err
+	}
+	if retain {
+		s.stack.Status.Retained = appendUnique(s.stack.Status.Retained, retainedEntry(obj))
+		// ACK lets go of it in AWS when its object goes.
 	}
 	if err := r.Delete(ctx, obj); err != nil && !apierrors.IsNotFound(err) {
 		return "", fmt.Errorf("deleting %s: %w", who, err)
@@ -127,84 +120,36 @@ func (r *DocuFlowStackReconciler) deleteChild(ctx context.Context, s *scope, obj
 	return who + " (deletion requested)", nil
 }
 
-// prepareForDeletion switches off what would make ACK or AWS refuse the
-// deletion: ACK's read-only hold (a read-only resource is left in AWS when
-// its object is deleted) and deletion protection on the database and the
-// load balancer; for the database it also sets the final-snapshot
-// annotations the deletion policy asks for. It reports ready once nothing
-// is left to switch off and ACK reports a spec change synced.
-func (r *DocuFlowStackReconciler) prepareForDeletion(ctx context.Context, obj core.Object, policy platformv1alpha1.DeletionPolicy) (bool, string, error) {
-	ann := map[string]any{}
-	var spec map[string]any
-	var notes []string
-	if _, probe := desired.IsProbe(obj); !probe && strings.EqualFold(obj.GetAnnotations()[desired.AnnotationReadOnly], "true") {
-		ann[desired.AnnotationReadOnly] = "false"
-		notes = append(notes, "lifting ACK's read-only hold")
-	}
-	switch o := obj.(type) {
-	case *rdsv1alpha1.DBInstance:
-		if policy == platformv1alpha1.DeletionPolicyDelete {
-			for k, v := range map[string]string{desired.AnnotationSkipFinalSnapshot: "true", desired.AnnotationDeleteAutomatedBackups: "true"} {
-				if o.GetAnnotations()[k] != v {
-					ann[k] = v
-				}
-			}
+// prepareForDeletion applies what desired.PrepareForDeletion asks of a child
+// before it is deleted or released, and reports ready once nothing is left
+// and, where the step changed the spec, ACK reports it synced and has had the
+// grace period to act on it.
+func (r *DocuFlowStackReconciler) prepareForDeletion(ctx context.Context, obj core.Object, policy platformv1alpha1.DeletionPolicy, retain bool) (bool, string, error) {
+	if step := desired.PrepareForDeletion(obj, policy, retain); step != nil {
+		ann := map[string]any{}
+		for k, v := range step.Annotations {
+			ann[k] = v
 		}
-		if o.Spec.DeletionProtection != nil && *o.Spec.DeletionProtection {
-			spec = map[string]any{"deletionProtection": false}
-			notes = append(notes, "switching off deletion protection")
-		}
-	case *elbv2v1alpha1.LoadBalancer:
-		for _, a := range o.Spec.Attributes {
-			if a != nil && a.Key != nil && *a.Key == "deletion_protection.enabled" && a.Value != nil && *a.Value == "true" {
-				var attrs []any
-				for _, b := range o.Spec.Attributes {
-					v := *b.Value
-					if *b.Key == "deletion_protection.enabled" {
-						v = "false"
-					}
-					attrs = append(attrs, map[string]any{"key": *b.Key, "value": v})
-				}
-				spec = map[string]any{"attributes": attrs}
-				notes = append(notes, "switching off deletion protection")
-			}
-		}
-	}
-	if len(ann) > 0 || spec != nil {
 		patch := map[string]any{"metadata": map[string]any{"annotations": ann}}
-		if spec != nil {
+		if step.Spec != nil {
 			// ACK has no observed generation: the grace below starts here.
 			ann[annotationPrepared] = time.Now().UTC().Format(time.RFC3339)
-			patch["spec"] = spec
+			patch["spec"] = step.Spec
 		}
 		if err := r.applyPatch(ctx, obj, patch); err != nil {
 			return false, "", err
 		}
-		if len(notes) == 0 {
-			notes = append(notes, "setting the final snapshot annotations")
-		}
-		return false, strings.Join(notes, " and "), nil
+		return false, step.Note, nil
 	}
-	if at, ok := obj.GetAnnotations()[annotationPrepared]; ok {
+	if at, ok := obj.GetAnnotations()[annotationPrepared]; ok && !retain {
 		// ACK has no observed generation: wait for it to report the change
 		// synced, and give it the grace period to have acted on it.
-		synced := obj.ACKStatus().Condition(ackv1alpha1.ConditionTypeResourceSynced)
 		t, _ := time.Parse(time.RFC3339, at)
-		if synced == nil || synced.Status != "True" || time.Since(t) < r.DeletionProtectionGrace {
+		if !desired.IsSynced(obj) || time.Since(t) < r.DeletionProtectionGrace {
 			return false, "waiting for ACK to switch off deletion protection", nil
 		}
 	}
 	return true, "", nil
-}
-
-// patchAnnotations merges annotations into a child with the operator's field
-// manager.
-func (r *DocuFlowStackReconciler) patchAnnotations(ctx context.Context, obj core.Object, ann map[string]string) error {
-	m := map[string]any{}
-	for k, v := range ann {
-		m[k] = v
-	}
-	return r.applyPatch(ctx, obj, map[string]any{"metadata": map[string]any{"annotations": m}})
 }
 
 // applyPatch server-side applies a partial object onto a child. The patch

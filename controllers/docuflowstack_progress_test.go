@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	"k8s.io/apimachinery/pkg/api/meta"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
@@ -34,7 +33,7 @@ func TestProgressInsideAFamilyReachesTheStatusWhileTheFamilyWaits(t *testing.T) 
 					continue
 				}
 				if strings.HasPrefix(name, k) {
-					if !isTrue(o.ACKStatus().Condition(ackv1alpha1.ConditionTypeResourceSynced)) {
+					if !desired.IsSynced(o) {
 						return fmt.Errorf("%s not synced", name)
 					}
 					n++
@@ -59,7 +58,7 @@ func TestProgressInsideAFamilyReachesTheStatusWhileTheFamilyWaits(t *testing.T) 
 	if c := meta.FindStatusCondition(stack.Status.Conditions, platformv1alpha1.ConditionDatabaseReady); c == nil || c.Status != "False" {
 		t.Fatalf("DatabaseReady = %+v, want False while the instance is being created", c)
 	}
-	if db := only[*rdsv1alpha1.DBInstance](t, key); isTrue(db.ACKStatus().Condition(ackv1alpha1.ConditionTypeResourceSynced)) {
+	if db := only[*rdsv1alpha1.DBInstance](t, key); desired.IsSynced(db) {
 		t.Fatal("the DBInstance synced: the test no longer shows a held-back change being written on its own")
 	}
 }

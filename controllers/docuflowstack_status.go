@@ -6,12 +6,9 @@ import (
 	"slices"
 	"time"
 
-	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
-	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
@@ -52,31 +49,6 @@ type childFacts struct {
 	Silent time.Duration
 }
 
-// silentAfter is how long a child may exist without any ACK condition before
-// the status says so: every ACK controller writes conditions at its first
-// reconcile, so a longer silence means the controller is not running, not
-// watching the namespace, or failing on the child before it writes anything
-// (elbv2-controller 1.6.1 panics on a load balancer it created but never
-// recorded).
-const silentAfter = 2 * time.Minute
-
-// silence returns how long obj has existed without an ACK condition, and
-// how long until that reaches silentAfter (zero once it has).
-func silence(obj core.Object, now time.Time) (silent, due time.Duration) {
-	if obj == nil || len(obj.ACKStatus().Conditions) > 0 {
-		return 0, 0
-	}
-	created := obj.GetCreationTimestamp()
-	if created.IsZero() {
-		return 0, 0
-	}
-	silent = now.Sub(created.Time)
-	if silent < silentAfter {
-		return silent, silentAfter - silent
-	}
-	return silent, 0
-}
-
 // passFacts is everything the status is computed from; steps of a pass record
 // facts here and only computeStatus turns them into conditions.
 type passFacts struct {
@@ -96,17 +68,10 @@ type passFacts struct {
 }
 
 // childState is the readiness of one child.
-type childState struct {
-	Ready    bool
-	Terminal bool
-	Reason   string
-	Message  string
-}
+type childState = desired.State
 
-// readinessOf is the chain of checks whose first failure becomes the child's
-// reason: missing, a gate probe's answer, a create AWS refuses because ACK
-// lost track of what it made, Terminal, Recoverable, unresolved references,
-// not synced.
+// readinessOf is the readiness of one desired child: missing (waiting for
+// its inputs, or being created), or what its ACK state says (desired.StateOf).
 func readinessOf(c childFacts) childState {
 	who := fmt.Sprintf("%s %s", c.Kind, c.Name)
 	if c.Live == nil {
@@ -115,85 +80,7 @@ func readinessOf(c childFacts) childState {
 		}
 		return childState{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf("%s is being created.", who)}
 	}
-	if controller, probe := desired.IsProbe(c.Live); probe {
-		return probeReadiness(who, controller, desired.ProbeResult(c.Live))
-	}
-	if hint, lost := desired.LostTrack(c.Live, c.Stack); lost {
-		return childState{Terminal: true, Reason: platformv1alpha1.ReasonLostTrack, Message: fmt.Sprintf("%s: %s", who, hint)}
-	}
-	st := c.Live.ACKStatus()
-	if cond := st.Condition(ackv1alpha1.ConditionTypeTerminal); isTrue(cond) {
-		return childState{Terminal: true, Reason: platformv1alpha1.ReasonTerminal, Message: fmt.Sprintf("%s: %s", who, text(cond, "ACK reports a terminal error"))}
-	}
-	if cond := st.Condition(ackv1alpha1.ConditionTypeRecoverable); isTrue(cond) {
-		if desired.StillCreating(c.Live) {
-			return childState{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf("%s: %s", who, text(cond, "being created"))}
-		}
-		return childState{Reason: platformv1alpha1.ReasonRecoverable, Message: fmt.Sprintf("%s: %s", who, text(cond, "ACK retries after an error"))}
-	}
-	ready := st.Condition(ackv1alpha1.ConditionTypeReady)
-	if ready == nil {
-		ready = st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
-	}
-	if isTrue(ready) {
-		return childState{Ready: true, Reason: platformv1alpha1.ReasonReady}
-	}
-	if note, ok := desired.StillServing(c.Live); ok {
-		return childState{Ready: true, Reason: platformv1alpha1.ReasonReady, Message: fmt.Sprintf("%s: %s", who, note)}
-	}
-	// The runtime marks an unresolved reference Unknown (False only for a
-	// Terminal target or a refused cross-namespace reference), with a
-	// generic message and the cause in the reason.
-	if cond := st.Condition(ackv1alpha1.ConditionTypeReferencesResolved); cond != nil && cond.Status != corev1.ConditionTrue {
-		return childState{Reason: platformv1alpha1.ReasonWaitingForDependency, Message: fmt.Sprintf("%s: %s", who, text(cond, "waiting for its references"))}
-	}
-	if len(st.Conditions) == 0 && c.Silent >= silentAfter {
-		return childState{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf(
-			"%s: ACK has written no condition on it in the %s since it was created: is its ACK controller running and watching this namespace? If it is, its log says why (README, \"A child AWS says already exists\").",
-			who, c.Silent.Round(time.Second))}
-	}
-	synced := st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
-	return childState{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf("%s: %s", who, text(synced, "ACK has not synced it yet"))}
-}
-
-// probeReadiness is the readiness of a gate probe: ready when the controller
-// runs with the gate, stalled (it needs a person) when it runs without.
-func probeReadiness(who, controller string, g desired.Gate) childState {
-	switch g {
-	case desired.GateOn:
-		return childState{Ready: true, Reason: platformv1alpha1.ReasonReady}
-	case desired.GateOff:
-		return childState{Terminal: true, Reason: platformv1alpha1.ReasonACKFeatureGateMissing, Message: fmt.Sprintf(
-			"%s: the %s ACK controller runs without the IgnoreFieldDrift feature gate; restart it with --feature-gates IgnoreFieldDrift=true (until then the children that need it are held)", who, controller)}
-	}
-	return childState{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf("%s: waiting for the %s ACK controller to answer the IgnoreFieldDrift gate probe", who, controller)}
-}
-
-// genericMessages are the runtime's condition messages that say nothing of
-// the cause; the cause is in the condition's reason.
-var genericMessages = []string{
-	"Reference resolution failed",
-	"Resource not synced",
-	"Unable to determine if desired resource state matches latest observed state",
-	"Late initialization did not complete, requeuing with delay of 5 seconds",
-}
-
-func isTrue(c *ackv1alpha1.Condition) bool { return c != nil && c.Status == corev1.ConditionTrue }
-
-// text is a condition's message, or its reason when the message is one of
-// the runtime's generic ones, or fallback.
-func text(c *ackv1alpha1.Condition, fallback string) string {
-	if c == nil {
-		return fallback
-	}
-	msg, reason := ptr.Deref(c.Message, ""), ptr.Deref(c.Reason, "")
-	if reason != "" && (msg == "" || slices.Contains(genericMessages, msg)) {
-		return reason
-	}
-	if msg != "" {
-		return msg
-	}
-	return fallback
+	return desired.StateOf(who, c.Live, c.Stack, c.Silent)
 }
 
 // computeStatus turns the facts of a pass into the stack's conditions and

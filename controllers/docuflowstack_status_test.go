@@ -18,6 +18,7 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
 	ec2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ec2/v1alpha1"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/desired"
 )
 
 // vpcWith returns a VPC whose ACK status carries the given conditions.
@@ -166,10 +167,10 @@ func TestComputeStatus(t *testing.T) {
 			wantMsg: "SecurityGroup p-app-sg: api error InvalidPermission.Duplicate", wantKStat: status.InProgressStatus,
 		},
 		{
-			name: "a child ACK has written nothing on for longer than silentAfter says so",
+			name: "a child ACK has written nothing on for longer than desired.SilentAfter says so",
 			children: []childFacts{
 				{Family: FamilyNetwork, Kind: "VPC", Name: "p-vpc", Live: vpcWith(synced, ready)},
-				{Family: FamilyNetwork, Kind: "Subnet", Name: "p-public-a", Live: vpcWith(), Silent: silentAfter + time.Minute},
+				{Family: FamilyNetwork, Kind: "Subnet", Name: "p-public-a", Live: vpcWith(), Silent: desired.SilentAfter + time.Minute},
 			},
 			wantReady: metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonCreating,
 			wantMsg: "Subnet p-public-a: ACK has written no condition on it in the 3m0s since it was created: is its ACK controller running", wantKStat: status.InProgressStatus,
@@ -177,7 +178,7 @@ func TestComputeStatus(t *testing.T) {
 		{
 			name: "a child ACK has not written on for a short while is only not synced yet",
 			children: []childFacts{
-				{Family: FamilyNetwork, Kind: "Subnet", Name: "p-public-a", Live: vpcWith(), Silent: silentAfter - time.Second},
+				{Family: FamilyNetwork, Kind: "Subnet", Name: "p-public-a", Live: vpcWith(), Silent: desired.SilentAfter - time.Second},
 			},
 			wantReady: metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonCreating,
 			wantMsg: "Subnet p-public-a: ACK has not synced it yet", wantKStat: status.InProgressStatus,
@@ -349,33 +350,6 @@ func TestProgressDueHoldsBackOnlyProgressAndOnlyInsideTheInterval(t *testing.T) 
 				t.Errorf("due = %s, want a hold-back within %s", due, interval)
 			case !tt.held && due > 0:
 				t.Errorf("due = %s, want the status written now", due)
-			}
-		})
-	}
-}
-
-func TestSilenceCountsFromCreationUntilACKWritesACondition(t *testing.T) {
-	now := time.Date(2026, 12, 2, 5, 0, 0, 0, time.UTC)
-	created := func(ago time.Duration, conds ...*ackv1alpha1.Condition) core.Object {
-		o := vpcWith(conds...)
-		o.SetCreationTimestamp(metav1.NewTime(now.Add(-ago)))
-		return o
-	}
-	tests := []struct {
-		name        string
-		obj         core.Object
-		silent, due time.Duration
-	}{
-		{"missing", nil, 0, 0},
-		{"with a condition", created(time.Hour, synced), 0, 0},
-		{"new and silent", created(30 * time.Second), 30 * time.Second, silentAfter - 30*time.Second},
-		{"silent too long", created(5 * time.Minute), 5 * time.Minute, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			silent, due := silence(tt.obj, now)
-			if silent != tt.silent || due != tt.due {
-				t.Errorf("silence = %s, due %s; want %s, due %s", silent, due, tt.silent, tt.due)
 			}
 		})
 	}

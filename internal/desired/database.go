@@ -3,6 +3,7 @@ package desired
 import (
 	"strings"
 
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
@@ -181,13 +182,13 @@ func (b *builder) deletionAnnotations(identifier string) map[string]string {
 		// ACK lets go of the instance. Should the retain annotation ever be
 		// lost, a deletion still takes a final snapshot.
 		return map[string]string{
-			AnnotationDeletionPolicy:          "retain",
+			AnnotationDeletionPolicy:          string(ackv1alpha1.DeletionPolicyRetain),
 			AnnotationSkipFinalSnapshot:       "false",
 			AnnotationFinalSnapshotIdentifier: finalSnapshot,
 		}
 	case platformv1alpha1.DeletionPolicyDelete:
 		return map[string]string{
-			AnnotationDeletionPolicy:         "delete",
+			AnnotationDeletionPolicy:         string(ackv1alpha1.DeletionPolicyDelete),
 			AnnotationSkipFinalSnapshot:      "true",
 			AnnotationDeleteAutomatedBackups: "true",
 		}
@@ -195,7 +196,7 @@ func (b *builder) deletionAnnotations(identifier string) map[string]string {
 		// Snapshot: a final snapshot, and the automated backups are kept
 		// until their retention runs out.
 		return map[string]string{
-			AnnotationDeletionPolicy:          "delete",
+			AnnotationDeletionPolicy:          string(ackv1alpha1.DeletionPolicyDelete),
 			AnnotationSkipFinalSnapshot:       "false",
 			AnnotationFinalSnapshotIdentifier: finalSnapshot,
 			AnnotationDeleteAutomatedBackups:  "false",

@@ -103,7 +103,7 @@ func (b *builder) markProbe(obj core.Object, controller string) {
 	setAnnotation(obj, AnnotationProbe, controller)
 	setAnnotation(obj, AnnotationReadOnly, "true")
 	setAnnotation(obj, AnnotationIgnoreFieldDrift, probeMalformedPath)
-	setAnnotation(obj, AnnotationDeletionPolicy, "retain")
+	setAnnotation(obj, AnnotationDeletionPolicy, string(ackv1alpha1.DeletionPolicyRetain))
 }
 
 // IsProbe reports whether a child is a gate probe, and which controller it

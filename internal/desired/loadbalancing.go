@@ -60,6 +60,10 @@ func (b *builder) publicSubnetNames() []string {
 	return out
 }
 
+// attributeDeletionProtection is the load balancer attribute that makes AWS
+// refuse to delete it.
+const attributeDeletionProtection = "deletion_protection.enabled"
+
 // loadBalancerAttributes are the load balancer's attributes, sorted by key.
 func (b *builder) loadBalancerAttributes() []*elbv2v1alpha1.LoadBalancerAttribute {
 	lb := b.stack.Spec.LoadBalancer
@@ -74,7 +78,7 @@ func (b *builder) loadBalancerAttributes() []*elbv2v1alpha1.LoadBalancerAttribut
 		attrs = append(attrs, [2]string{"access_logs.s3.enabled", "false"})
 	}
 	attrs = append(attrs,
-		[2]string{"deletion_protection.enabled", strconv.FormatBool(b.s.DeletionProtection)},
+		[2]string{attributeDeletionProtection, strconv.FormatBool(b.s.DeletionProtection)},
 		[2]string{"idle_timeout.timeout_seconds", strconv.Itoa(int(orDefault(lb.IdleTimeoutSeconds, defaultIdleTimeoutSeconds)))},
 		// Security Hub ELB.4: drop headers that are not valid HTTP.
 		[2]string{"routing.http.drop_invalid_header_fields.enabled", "true"},

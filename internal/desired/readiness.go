@@ -4,10 +4,14 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
+
+	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 
 	"github.com/docuflow/docuflow-operator/internal/ack"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
@@ -140,4 +144,146 @@ func isEmptyValue(v any) bool {
 		return true
 	}
 	return false
+}
+
+// State is what a child's ACK status says of it: ready, or the reason and
+// message of what holds it. Terminal means it needs a person (the stack is
+// Stalled).
+type State struct {
+	Ready    bool
+	Terminal bool
+	Reason   string
+	Message  string
+}
+
+// SilentAfter is how long a child may exist without any ACK condition before
+// its state says so: every ACK controller writes conditions at its first
+// reconcile, so a longer silence means the controller is not running, not
+// watching the namespace, or failing on the child before it writes anything
+// (elbv2-controller 1.6.1 panics on a load balancer it created but never
+// recorded).
+const SilentAfter = 2 * time.Minute
+
+// Silence returns how long obj has existed without an ACK condition, and how
+// long until that reaches SilentAfter (zero once it has).
+func Silence(obj core.Object, now time.Time) (silent, due time.Duration) {
+	if obj == nil || len(obj.ACKStatus().Conditions) > 0 {
+		return 0, 0
+	}
+	created := obj.GetCreationTimestamp()
+	if created.IsZero() {
+		return 0, 0
+	}
+	silent = now.Sub(created.Time)
+	if silent < SilentAfter {
+		return silent, SilentAfter - silent
+	}
+	return silent, 0
+}
+
+// StateOf reads a live child. The first check that fails gives the reason:
+// a gate probe's answer, a create AWS refuses because ACK lost track of what
+// it made, Terminal, Recoverable, ready, still serving, unresolved
+// references, silence, not synced. who names the child in messages, stack is
+// the stack's name, silent is how long ACK has written nothing on it.
+func StateOf(who string, live core.Object, stack string, silent time.Duration) State {
+	if controller, probe := IsProbe(live); probe {
+		return probeState(who, controller, ProbeResult(live))
+	}
+	if hint, lost := LostTrack(live, stack); lost {
+		return State{Terminal: true, Reason: platformv1alpha1.ReasonLostTrack, Message: fmt.Sprintf("%s: %s", who, hint)}
+	}
+	st := live.ACKStatus()
+	if cond := st.Condition(ackv1alpha1.ConditionTypeTerminal); isTrue(cond) {
+		return State{Terminal: true, Reason: platformv1alpha1.ReasonTerminal, Message: fmt.Sprintf("%s: %s", who, conditionText(cond, "ACK reports a terminal error"))}
+	}
+	if cond := st.Condition(ackv1alpha1.ConditionTypeRecoverable); isTrue(cond) {
+		if StillCreating(live) {
+			return State{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf("%s: %s", who, conditionText(cond, "being created"))}
+		}
+		return State{Reason: platformv1alpha1.ReasonRecoverable, Message: fmt.Sprintf("%s: %s", who, conditionText(cond, "ACK retries after an error"))}
+	}
+	ready := st.Condition(ackv1alpha1.ConditionTypeReady)
+	if ready == nil {
+		ready = st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
+	}
+	if isTrue(ready) {
+		return State{Ready: true, Reason: platformv1alpha1.ReasonReady}
+	}
+	if note, ok := StillServing(live); ok {
+		return State{Ready: true, Reason: platformv1alpha1.ReasonReady, Message: fmt.Sprintf("%s: %s", who, note)}
+	}
+	// The runtime marks an unresolved reference Unknown (False only for a
+	// Terminal target or a refused cross-namespace reference), with a
+	// generic message and the cause in the reason.
+	if cond := st.Condition(ackv1alpha1.ConditionTypeReferencesResolved); cond != nil && cond.Status != corev1.ConditionTrue {
+		return State{Reason: platformv1alpha1.ReasonWaitingForDependency, Message: fmt.Sprintf("%s: %s", who, conditionText(cond, "waiting for its references"))}
+	}
+	if len(st.Conditions) == 0 && silent >= SilentAfter {
+		return State{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf(
+			"%s: ACK has written no condition on it in the %s since it was created: is its ACK controller running and watching this namespace? If it is, its log says why (README, \"A child AWS says already exists\").",
+			who, silent.Round(time.Second))}
+	}
+	synced := st.Condition(ackv1alpha1.ConditionTypeResourceSynced)
+	return State{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf("%s: %s", who, conditionText(synced, "ACK has not synced it yet"))}
+}
+
+// probeState is the state of a gate probe: ready when the controller runs
+// with the gate, stalled (it needs a person) when it runs without.
+func probeState(who, controller string, g Gate) State {
+	switch g {
+	case GateOn:
+		return State{Ready: true, Reason: platformv1alpha1.ReasonReady}
+	case GateOff:
+		return State{Terminal: true, Reason: platformv1alpha1.ReasonACKFeatureGateMissing, Message: fmt.Sprintf(
+			"%s: the %s ACK controller runs without the IgnoreFieldDrift feature gate; restart it with --feature-gates IgnoreFieldDrift=true (until then the children that need it are held)", who, controller)}
+	}
+	return State{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf("%s: waiting for the %s ACK controller to answer the IgnoreFieldDrift gate probe", who, controller)}
+}
+
+// IsTerminal reports whether ACK gave up on the child until its spec changes.
+func IsTerminal(obj core.Object) bool {
+	return isTrue(obj.ACKStatus().Condition(ackv1alpha1.ConditionTypeTerminal))
+}
+
+// IsSynced reports whether ACK reports the child's spec synced with AWS.
+func IsSynced(obj core.Object) bool {
+	return isTrue(obj.ACKStatus().Condition(ackv1alpha1.ConditionTypeResourceSynced))
+}
+
+// RetryingError returns the error ACK retries on the child, as AWS gave it:
+// what a refused deletion shows.
+func RetryingError(obj core.Object) (string, bool) {
+	c := obj.ACKStatus().Condition(ackv1alpha1.ConditionTypeRecoverable)
+	if !isTrue(c) {
+		return "", false
+	}
+	return conditionText(c, "an error ACK retries"), true
+}
+
+// genericMessages are the runtime's condition messages that say nothing of
+// the cause; the cause is in the condition's reason.
+var genericMessages = []string{
+	"Reference resolution failed",
+	"Resource not synced",
+	"Unable to determine if desired resource state matches latest observed state",
+	"Late initialization did not complete, requeuing with delay of 5 seconds",
+}
+
+func isTrue(c *ackv1alpha1.Condition) bool { return c != nil && c.Status == corev1.ConditionTrue }
+
+// conditionText is a condition's message, or its reason when the message is
+// one of the runtime's generic ones, or fallback.
+func conditionText(c *ackv1alpha1.Condition, fallback string) string {
+	if c == nil {
+		return fallback
+	}
+	msg, reason := ptr.Deref(c.Message, ""), ptr.Deref(c.Reason, "")
+	if reason != "" && (msg == "" || slices.Contains(genericMessages, msg)) {
+		return reason
+	}
+	if msg != "" {
+		return msg
+	}
+	return fallback
 }

@@ -3,9 +3,11 @@ package desired
 import (
 	"strings"
 	"testing"
+	"time"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
@@ -17,6 +19,11 @@ import (
 
 func withCondition[T core.Object](obj T, t ackv1alpha1.ConditionType, msg string) T {
 	obj.ACKStatus().Conditions = append(obj.ACKStatus().Conditions, &ackv1alpha1.Condition{Type: t, Status: corev1.ConditionTrue, Message: ptr.To(msg)})
+	return obj
+}
+
+func withConditions[T core.Object](obj T, conds ...*ackv1alpha1.Condition) T {
+	obj.ACKStatus().Conditions = append(obj.ACKStatus().Conditions, conds...)
 	return obj
 }
 
@@ -67,6 +74,33 @@ func TestLostTrackIsAnExistsErrorOnAChildWithNoAWSIdentity(t *testing.T) {
 			}
 			if lost && !strings.Contains(hint, TagStack+"=p and "+TagNamespace+"=team-a") {
 				t.Errorf("the hint does not name the tags to find the orphan by: %s", hint)
+			}
+		})
+	}
+}
+
+func TestSilenceCountsFromCreationUntilACKWritesACondition(t *testing.T) {
+	now := time.Date(2026, 12, 2, 5, 0, 0, 0, time.UTC)
+	created := func(ago time.Duration, conds ...*ackv1alpha1.Condition) core.Object {
+		o := withConditions(&ec2v1alpha1.VPC{}, conds...)
+		o.SetCreationTimestamp(metav1.NewTime(now.Add(-ago)))
+		return o
+	}
+	tests := []struct {
+		name        string
+		obj         core.Object
+		silent, due time.Duration
+	}{
+		{"missing", nil, 0, 0},
+		{"with a condition", created(time.Hour, &ackv1alpha1.Condition{Type: ackv1alpha1.ConditionTypeResourceSynced, Status: corev1.ConditionTrue}), 0, 0},
+		{"new and silent", created(30 * time.Second), 30 * time.Second, SilentAfter - 30*time.Second},
+		{"silent too long", created(5 * time.Minute), 5 * time.Minute, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			silent, due := Silence(tt.obj, now)
+			if silent != tt.silent || due != tt.due {
+				t.Errorf("silence = %s, due %s; want %s, due %s", silent, due, tt.silent, tt.due)
 			}
 		})
 	}
