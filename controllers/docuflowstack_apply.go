@@ -295,9 +295,6 @@ func (r *DocuFlowStackReconciler) pruneChildren(ctx context.Context, s *scope) e
 // resolution, so the order is kept in status rather than read from them.
 func (r *DocuFlowStackReconciler) trackTaskDefinitions(s *scope) {
 	history := s.stack.Status.TaskDefinitions
-	if last, ok := r.lastStatus.Load(s.stack.UID); ok {
-		history = last.(*platformv1alpha1.DocuFlowStackStatus).TaskDefinitions
-	}
 	var current string
 	for _, obj := range s.desired.Objects {
 		if kindOf(obj) == "TaskDefinition" {

@@ -2,21 +2,23 @@ package controllers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/csaupgrade"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -61,14 +63,19 @@ type DocuFlowStackReconciler struct {
 	// ApplyConcurrency is how many child writes one pass has in flight; 0
 	// means DefaultApplyConcurrency.
 	ApplyConcurrency int
-
-	// lastStatus is the status this process last wrote, by stack UID.
-	lastStatus sync.Map
-	// lastWriteAt is when this process last wrote each stack's status.
-	lastWriteAt sync.Map
-	// waveSince remembers when each deleting stack's current wave started.
-	waveSince sync.Map
+	// APIReader reads the stack at the start of each pass from the API
+	// server, not the cache: the pass builds on the stack's status (the task
+	// definition history, the released children, when the status was last
+	// written), and the cache can lag the operator's own last status write.
+	// SetupWithManager sets the manager's; nil reads through Client.
+	APIReader client.Reader
 }
+
+// StatusFieldManager is the field manager the operator applies the stack's
+// status with. The status is computed whole at every pass, so the operator
+// owns every field of it: fields another writer set are taken over
+// (takeOverStatus) and dropped when the operator's status leaves them out.
+const StatusFieldManager = "docuflow-operator-status"
 
 // scope carries one pass: the stack, what exists, what should exist, and the
 // facts the status is computed from.
@@ -113,10 +120,7 @@ type childKey struct{ Kind, Name string }
 // written once, at the end, whatever happened.
 func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	stack := &platformv1alpha1.DocuFlowStack{}
-	if err := r.Get(ctx, req.NamespacedName, stack); err != nil {
-		if apierrors.IsNotFound(err) {
-			tracker.forget(req.NamespacedName)
-		}
+	if err := r.stackReader().Get(ctx, req.NamespacedName, stack); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 
@@ -177,6 +181,14 @@ func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	return ctrl.Result{}, nil
 }
 
+// stackReader is where a pass reads its stack.
+func (r *DocuFlowStackReconciler) stackReader() client.Reader {
+	if r.APIReader != nil {
+		return r.APIReader
+	}
+	return r.Client
+}
+
 // observedList returns the observed children in a stable order.
 func (s *scope) observedList() []core.Object {
 	out := make([]core.Object, 0, len(s.observed))
@@ -196,10 +208,6 @@ func (s *scope) observedList() []core.Object {
 func (r *DocuFlowStackReconciler) writeStatus(ctx context.Context, s *scope, before *platformv1alpha1.DocuFlowStackStatus, passErr error) error {
 	stack := s.stack
 	if s.finalized {
-		tracker.forget(client.ObjectKeyFromObject(stack))
-		r.lastStatus.Delete(stack.UID)
-		r.lastWriteAt.Delete(stack.UID)
-		r.waveSince.Delete(stack.UID)
 		return nil
 	}
 	if s.deleting != nil {
@@ -219,60 +227,111 @@ func (r *DocuFlowStackReconciler) writeStatus(ctx context.Context, s *scope, bef
 			stack.Status.ObservedGeneration = stack.Generation
 		}
 	}
-	tracker.observe(stack, time.Now())
-	// Skip the write only when the stack as cached and the status this
-	// process last wrote both equal the new one: the cache can lag our own
-	// last write (compare with it alone and a needed write is skipped), and
-	// another writer can change the status (compare with our memory alone and
-	// its edit is never corrected).
-	unchanged := apiequality.Semantic.DeepEqual(before, &stack.Status)
-	transitionsFrom := before
-	if last, ok := r.lastStatus.Load(stack.UID); ok {
-		transitionsFrom = last.(*platformv1alpha1.DocuFlowStackStatus)
-		unchanged = unchanged && apiequality.Semantic.DeepEqual(transitionsFrom, &stack.Status)
-	}
-	if unchanged {
+	ownFieldsOnly(&stack.Status, s.deleting != nil)
+	// before was read from the API server at the start of the pass: equal,
+	// there is nothing to write.
+	if apiequality.Semantic.DeepEqual(before, &stack.Status) {
 		return nil
 	}
-	if due := r.progressDue(s, before, transitionsFrom, passErr); due > 0 {
+	if due := r.progressDue(s, before, passErr); due > 0 {
 		s.statusDue = due
 		return nil
 	}
-	r.recordTransitions(stack, transitionsFrom)
-	// The whole status goes in one merge patch, without optimistic locking:
-	// it is computed whole from this pass's observations, and neither the cache
-	// (it may lag our last write) nor our memory (another writer may have
-	// changed the status) is a safe base for a diff.
-	patch, err := fullStatusPatch(&stack.Status)
-	if err != nil {
+	if err := r.takeOverStatus(ctx, stack); err != nil {
 		return err
 	}
-	if err := r.Status().Patch(ctx, stack, client.RawPatch(types.MergePatchType, patch)); err != nil {
+	if err := r.applyStatus(ctx, stack); err != nil {
+		return err
+	}
+	r.recordTransitions(stack, before)
+	observeReadyTransition(timeToReady, stack, before, time.Now())
+	return nil
+}
+
+// ownFieldsOnly drops from a status what the operator does not write: a
+// condition of another type (set by hand, or by an earlier release), and
+// the released children outside a deletion.
+func ownFieldsOnly(st *platformv1alpha1.DocuFlowStackStatus, deleting bool) {
+	st.Conditions = slices.DeleteFunc(st.Conditions, func(c metav1.Condition) bool {
+		return !slices.Contains(platformv1alpha1.ConditionTypes, c.Type)
+	})
+	if !deleting {
+		st.Retained = nil
+	}
+}
+
+// applyStatus server-side applies the whole status under StatusFieldManager.
+// A field the status leaves out is removed, because the operator owns it.
+func (r *DocuFlowStackReconciler) applyStatus(ctx context.Context, stack *platformv1alpha1.DocuFlowStack) error {
+	status, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&stack.Status)
+	if err != nil {
+		return fmt.Errorf("encoding the status of DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)
+	}
+	u := &unstructured.Unstructured{Object: map[string]any{"status": status}}
+	u.SetGroupVersionKind(platformv1alpha1.GroupVersion.WithKind("DocuFlowStack"))
+	u.SetName(stack.Name)
+	u.SetNamespace(stack.Namespace)
+	if err := r.Status().Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(StatusFieldManager), client.ForceOwnership); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
 		return fmt.Errorf("writing status of DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)
 	}
-	r.lastStatus.Store(stack.UID, stack.Status.DeepCopy())
-	r.lastWriteAt.Store(stack.UID, time.Now())
 	return nil
+}
+
+// takeOverStatus hands the operator's status field manager the status fields
+// other writers set with update or patch (an operator before v0.x wrote its
+// status that way; anyone may edit it): once the operator owns them, the
+// next apply removes the ones its status leaves out, so no stale or forged
+// field survives. One JSON patch of managedFields, only when there is such a
+// writer; it fails with a conflict if the stack changed since it was read.
+func (r *DocuFlowStackReconciler) takeOverStatus(ctx context.Context, stack *platformv1alpha1.DocuFlowStack) error {
+	writers := sets.New[string]()
+	for _, e := range stack.ManagedFields {
+		if e.Subresource == "status" && e.Operation == metav1.ManagedFieldsOperationUpdate {
+			writers.Insert(e.Manager)
+		}
+	}
+	if writers.Len() == 0 {
+		return nil
+	}
+	patch, err := csaupgrade.UpgradeManagedFieldsPatch(stack, writers, StatusFieldManager, csaupgrade.Subresource("status"))
+	if err != nil || patch == nil {
+		return err
+	}
+	// A copy: the answer must not replace the status about to be applied.
+	if err := r.Patch(ctx, stack.DeepCopy(), client.RawPatch(types.JSONPatchType, patch)); err != nil {
+		return fmt.Errorf("taking over the status fields %s wrote on DocuFlowStack %s/%s: %w", strings.Join(sets.List(writers), ", "), stack.Namespace, stack.Name, err)
+	}
+	return nil
+}
+
+// lastStatusWrite is when the operator last applied the stack's status, from
+// its field manager's entry in managedFields; zero when it never has.
+func lastStatusWrite(stack *platformv1alpha1.DocuFlowStack) time.Time {
+	for _, e := range stack.ManagedFields {
+		if e.Manager == StatusFieldManager && e.Subresource == "status" && e.Operation == metav1.ManagedFieldsOperationApply && e.Time != nil {
+			return e.Time.Time
+		}
+	}
+	return time.Time{}
 }
 
 // progressDue returns how long a progress-only status change may still be
 // held back, or 0 when the status must be written now: the change is more
-// than progress against both the cached status and this process's last
-// write, the pass failed (an error's requeue would not carry the change),
-// the stack is being deleted, or the last write is older than
-// StatusProgressInterval.
-func (r *DocuFlowStackReconciler) progressDue(s *scope, cached, lastWritten *platformv1alpha1.DocuFlowStackStatus, passErr error) time.Duration {
+// than progress, the pass failed (an error's requeue would not carry the
+// change), the stack is being deleted, the operator never wrote its status,
+// or its last write is older than StatusProgressInterval.
+func (r *DocuFlowStackReconciler) progressDue(s *scope, written *platformv1alpha1.DocuFlowStackStatus, passErr error) time.Duration {
 	if r.StatusProgressInterval <= 0 || s.deleting != nil || passErr != nil {
 		return 0
 	}
-	at, ok := r.lastWriteAt.Load(s.stack.UID)
-	if !ok || !progressOnly(cached, &s.stack.Status) || !progressOnly(lastWritten, &s.stack.Status) {
+	at := lastStatusWrite(s.stack)
+	if at.IsZero() || !progressOnly(written, &s.stack.Status) {
 		return 0
 	}
-	return time.Until(at.(time.Time).Add(r.StatusProgressInterval))
+	return time.Until(at.Add(r.StatusProgressInterval))
 }
 
 // recordTransitions emits an event when Ready or Stalled change.
@@ -334,6 +393,10 @@ func (r *DocuFlowStackReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	for _, kind := range ack.Kinds() {
 		b = b.Owns(kind, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{}))
 	}
+	if r.APIReader == nil {
+		r.APIReader = mgr.GetAPIReader()
+	}
+	countStacksFrom(mgr.GetCache())
 	return b.Complete(r)
 }
 
@@ -344,26 +407,4 @@ func eventNote(s string) string {
 		return s
 	}
 	return s[:limit-3] + "..."
-}
-
-// fullStatusPatch is a JSON merge patch that sets every status field: fields
-// the status leaves empty are set to null, so nothing anyone wrote before
-// survives.
-func fullStatusPatch(status *platformv1alpha1.DocuFlowStackStatus) ([]byte, error) {
-	b, err := json.Marshal(status)
-	if err != nil {
-		return nil, fmt.Errorf("encoding the status: %w", err)
-	}
-	fields := map[string]any{}
-	if err := json.Unmarshal(b, &fields); err != nil {
-		return nil, fmt.Errorf("encoding the status: %w", err)
-	}
-	t := reflect.TypeFor[platformv1alpha1.DocuFlowStackStatus]()
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if _, set := fields[name]; !set && name != "" {
-			fields[name] = nil
-		}
-	}
-	return json.Marshal(map[string]any{"status": fields})
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -316,4 +317,58 @@ func TestAReadyUnchangedStackCostsNoWrites(t *testing.T) {
 	if got := n.Load(); got != 0 {
 		t.Fatalf("5 reconciles of a ready, unchanged stack made %d writes, want 0", got)
 	}
+}
+
+// TestAStatusWrittenByPatchIsTakenOverAndCleaned stands for an upgrade: an
+// earlier release wrote the whole status with merge patches (field manager
+// "docuflow", operation Update), so fields it set that the operator's status
+// no longer carries would survive a server-side apply that merely leaves
+// them out. The operator takes those fields over, and its next apply drops
+// them.
+func TestAStatusWrittenByPatchIsTakenOverAndCleaned(t *testing.T) {
+	ns := newNamespace(t)
+	key := createStack(t, sampleStack(t, ns))
+	waitReady(t, key)
+
+	stopOperator()
+	legacy := `{"status":{"retained":["VPC from-an-earlier-release"],"conditions":[{"type":"LegacyReady","status":"True","reason":"Legacy","message":"Written by an earlier release.","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}`
+	if err := k8s.Status().Patch(context.Background(), getStack(t, key), client.RawPatch(types.MergePatchType, []byte(legacy)), client.FieldOwner("docuflow")); err != nil {
+		t.Fatal(err)
+	}
+	if err := startOperator(); err != nil {
+		t.Fatal(err)
+	}
+	// An annotation change makes the new operator look at the stack.
+	stack := getStack(t, key)
+	stack.Annotations = map[string]string{"example.com/poke": "1"}
+	if err := k8s.Update(context.Background(), stack); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the earlier release's fields gone", func() error {
+		s := getStack(t, key)
+		if len(s.Status.Retained) > 0 || meta.FindStatusCondition(s.Status.Conditions, "LegacyReady") != nil {
+			var m []string
+			for _, e := range s.ManagedFields {
+				m = append(m, fmt.Sprintf("%s (%s %s)", e.Manager, e.Operation, e.Subresource))
+			}
+			return fmt.Errorf("retained %v, conditions %v, managers %v", s.Status.Retained, conditionTypes(s.Status.Conditions), m)
+		}
+		for _, e := range s.ManagedFields {
+			if e.Subresource == "status" && e.Manager != StatusFieldManager {
+				return fmt.Errorf("%s (%s) still owns status fields", e.Manager, e.Operation)
+			}
+		}
+		return nil
+	})
+	if s := waitReady(t, key); s.Status.URL == "" {
+		t.Error("the stack lost its URL")
+	}
+}
+
+func conditionTypes(cs []metav1.Condition) []string {
+	out := make([]string, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, c.Type)
+	}
+	return out
 }

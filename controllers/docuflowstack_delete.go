@@ -28,6 +28,10 @@ const Finalizer = "platform.docuflow.io/finalizer"
 // protection, so it deletes the child only once ACK has had time to apply it.
 const annotationPrepared = "platform.docuflow.io/prepared-for-deletion"
 
+// annotationWaveStarted records, on a child the operator prepares for
+// deletion, when its deletion wave started.
+const annotationWaveStarted = "platform.docuflow.io/deletion-wave-started"
+
 // deletionPoll is how soon a pass waiting on a wave looks again; deletions of
 // children also trigger passes through the watches.
 const deletionPoll = 2 * time.Second
@@ -44,11 +48,6 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 	if !controllerutil.ContainsFinalizer(stack, Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	// The cached stack may lag this process's last status write; the list of
-	// released children must not lose an entry to that.
-	if last, ok := r.lastStatus.Load(stack.UID); ok {
-		stack.Status.Retained = last.(*platformv1alpha1.DocuFlowStackStatus).Retained
-	}
 	settings := desired.Resolve(stack)
 	retained := map[childKey]bool{}
 	if settings.DeletionPolicy == platformv1alpha1.DeletionPolicyRetain {
@@ -59,10 +58,13 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 	layers := desired.DeletionLayers(s.observedList())
 	if len(layers) > 0 {
 		layer := layers[0]
+		// The wave's start, before this pass touches it: what the steps
+		// below record on the children they change.
+		since := waveStart(layer, time.Now())
 		var waiting []string
 		for _, obj := range layer {
 			key := childKey{kindOf(obj), obj.GetName()}
-			note, err := r.deleteChild(ctx, s, obj, retained[key], settings.DeletionPolicy)
+			note, err := r.deleteChild(ctx, s, obj, retained[key], settings.DeletionPolicy, since)
 			if err != nil {
 				return ctrl.Result{}, err
 			}
@@ -73,7 +75,7 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 			left += len(l)
 		}
 		ctrl.LoggerFrom(ctx).V(1).Info("Deletion wave under way", "waiting", waiting, "left", left)
-		s.deleting = &deletingFacts{Waves: len(layers), Left: left, Waiting: waiting, Since: r.waveStart(stack, layer)}
+		s.deleting = &deletingFacts{Waves: len(layers), Left: left, Waiting: waiting, Since: since}
 		return ctrl.Result{RequeueAfter: deletionPoll}, nil
 	}
 	// Every child is gone (or released): say what stays in AWS, then let go.
@@ -97,7 +99,7 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 // deleteChild moves one child towards deletion and says what the wave waits
 // for: its deletion protection switched off, its retain annotation set, or
 // ACK finishing the deletion.
-func (r *DocuFlowStackReconciler) deleteChild(ctx context.Context, s *scope, obj core.Object, retain bool, policy platformv1alpha1.DeletionPolicy) (string, error) {
+func (r *DocuFlowStackReconciler) deleteChild(ctx context.Context, s *scope, obj core.Object, retain bool, policy platformv1alpha1.DeletionPolicy, since time.Time) (string, error) {
 	who := childName(obj)
 	if !obj.GetDeletionTimestamp().IsZero() {
 		note := fmt.Sprintf("%s (ACK is deleting it since %s", who, obj.GetDeletionTimestamp().UTC().Format(time.RFC3339))
@@ -107,7 +109,7 @@ func (r *DocuFlowStackReconciler) deleteChild(ctx context.Context, s *scope, obj
 		}
 		return note + ")", nil
 	}
-	if ready, note, err := r.prepareForDeletion(ctx, obj, policy, retain); err != nil || !ready {
+	if ready, note, err := r.prepareForDeletion(ctx, obj, policy, retain, since); err != nil || !ready {
 		return who + " (" + note + ")", err
 	}
 	if retain {
@@ -124,11 +126,14 @@ func (r *DocuFlowStackReconciler) deleteChild(ctx context.Context, s *scope, obj
 // before it is deleted or released, and reports ready once nothing is left
 // and, where the step changed the spec, ACK reports it synced and has had the
 // grace period to act on it.
-func (r *DocuFlowStackReconciler) prepareForDeletion(ctx context.Context, obj core.Object, policy platformv1alpha1.DeletionPolicy, retain bool) (bool, string, error) {
+func (r *DocuFlowStackReconciler) prepareForDeletion(ctx context.Context, obj core.Object, policy platformv1alpha1.DeletionPolicy, retain bool, since time.Time) (bool, string, error) {
 	if step := desired.PrepareForDeletion(obj, policy, retain); step != nil {
 		ann := map[string]any{}
 		for k, v := range step.Annotations {
 			ann[k] = v
+		}
+		if _, ok := obj.GetAnnotations()[annotationWaveStarted]; !ok {
+			ann[annotationWaveStarted] = since.UTC().Format(time.RFC3339)
 		}
 		patch := map[string]any{"metadata": map[string]any{"annotations": ann}}
 		if step.Spec != nil {
@@ -194,29 +199,21 @@ func markDeleting(status *platformv1alpha1.DocuFlowStackStatus, generation int64
 	meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: platformv1alpha1.ConditionReconciling, Status: metav1.ConditionTrue, Reason: platformv1alpha1.ReasonDeletingWave, Message: msg, ObservedGeneration: generation})
 }
 
-// waveStart is when this process first saw the wave under way, or, after a
-// restart, when its first child's deletion began. A wave is the set of
-// children it deletes.
-func (r *DocuFlowStackReconciler) waveStart(stack *platformv1alpha1.DocuFlowStack, objs []core.Object) time.Time {
-	type since struct {
-		wave string
-		at   time.Time
-	}
-	names := make([]string, 0, len(objs))
-	for _, o := range objs {
-		names = append(names, childName(o))
-	}
-	wave := strings.Join(names, ",")
-	if v, ok := r.waveSince.Load(stack.UID); ok && v.(since).wave == wave {
-		return v.(since).at
-	}
-	start := time.Now()
+// waveStart is when a deletion wave started: the earliest of its children's
+// deletion requests and the wave starts recorded on the children the
+// operator prepared for deletion, or now for a wave nothing has touched yet.
+// Read from the children, it is the same for every pass and every operator
+// process.
+func waveStart(objs []core.Object, now time.Time) time.Time {
+	start := now
 	for _, o := range objs {
 		if ts := o.GetDeletionTimestamp(); ts != nil && ts.Time.Before(start) {
 			start = ts.Time
 		}
+		if at, err := time.Parse(time.RFC3339, o.GetAnnotations()[annotationWaveStarted]); err == nil && at.Before(start) {
+			start = at
+		}
 	}
-	r.waveSince.Store(stack.UID, since{wave, start})
 	return start
 }
 

@@ -170,24 +170,34 @@ func TestDeletionNeverAsksAWSToDeleteWhatIsStillInUseAndRetainsTheDatabase(t *te
 	if !slices.Contains(sim.Deleted(), "Service "+ns+"/"+stack.Name+"-api") {
 		t.Errorf("the ECS service was not deleted from AWS: %v", sim.Deleted())
 	}
-	assertRetainedEvent(t, ns, stack.Name)
+	assertRetainedEvent(t, stack)
 }
 
-// assertRetainedEvent finds the stack's last event listing the retained
-// resources.
-func assertRetainedEvent(t *testing.T, ns, name string) {
+// assertRetainedEvent finds the stack's event listing the resources
+// deletionPolicy Retain kept: every one desired.Retained names.
+func assertRetainedEvent(t *testing.T, stack *platformv1alpha1.DocuFlowStack) {
 	t.Helper()
 	eventually(t, 10*time.Second, "retained event", func() error {
 		list := &eventsv1.EventList{}
-		if err := k8s.List(context.Background(), list, client.InNamespace(ns)); err != nil {
+		if err := k8s.List(context.Background(), list, client.InNamespace(stack.Namespace)); err != nil {
 			return err
 		}
 		for _, e := range list.Items {
-			if e.Regarding.Name == name && e.Reason == "Retained" && strings.Contains(e.Note, "DBInstance "+name+"-db") && strings.Contains(e.Note, "VPC "+name+"-vpc") {
-				return nil
+			if e.Regarding.Name != stack.Name || e.Reason != "Retained" {
+				continue
 			}
+			var missing []string
+			for _, k := range desired.Retained(stack) {
+				if !strings.Contains(e.Note, k.Kind+" "+k.Name) {
+					missing = append(missing, k.Kind+" "+k.Name)
+				}
+			}
+			if len(missing) > 0 {
+				return fmt.Errorf("the Retained event leaves out %v: %s", missing, e.Note)
+			}
+			return nil
 		}
-		return fmt.Errorf("no Retained event listing the database and the VPC among %d events", len(list.Items))
+		return fmt.Errorf("no Retained event among %d events", len(list.Items))
 	})
 }
 
@@ -227,7 +237,7 @@ func TestDeletePolicySwitchesOffDeletionProtectionBeforeDeletingTheDatabase(t *t
 func TestARestartedOperatorFinishesADeletion(t *testing.T) {
 	ns := newNamespace(t)
 	key := createStack(t, sampleStack(t, ns))
-	waitReady(t, key)
+	stack := waitReady(t, key)
 	db := only[*rdsv1alpha1.DBInstance](t, key)
 	// The database takes its time, so the operator is restarted mid-deletion.
 	sim.SetDeletionDelay("DBInstance", 3*time.Second)
@@ -248,4 +258,91 @@ func TestARestartedOperatorFinishesADeletion(t *testing.T) {
 	if left := children(t, key); len(left) != 0 {
 		t.Errorf("%d children left after the stack went", len(left))
 	}
+	// The children released before the restart are in the status, not in
+	// the memory of the operator that released them.
+	assertRetainedEvent(t, stack)
+}
+
+// waveSince is the start of the deletion wave the stack's Deleting
+// condition reports, when that wave includes the database.
+func waveSince(stack *platformv1alpha1.DocuFlowStack, db string) (string, bool) {
+	c := meta.FindStatusCondition(stack.Status.Conditions, platformv1alpha1.ConditionDeleting)
+	if c == nil || !strings.Contains(c.Message, "DBInstance "+db) {
+		return "", false
+	}
+	_, rest, ok := strings.Cut(c.Message, "this wave since ")
+	const layout = "2006-01-02T15:04:05Z"
+	if !ok || len(rest) < len(layout) {
+		return "", false
+	}
+	return rest[:len(layout)], true
+}
+
+// TestARestartedOperatorReportsTheSameWaveStart restarts the operator in the
+// middle of the database's deletion wave. The wave began when the operator
+// switched off the database's deletion protection, seconds before it asked
+// for the deletion; a successor that kept that start in memory, or read it
+// from the deletion requests, would report a later one.
+func TestARestartedOperatorReportsTheSameWaveStart(t *testing.T) {
+	ns := newNamespace(t)
+	stack := sampleStack(t, ns)
+	policy := platformv1alpha1.DeletionPolicySnapshot
+	stack.Spec.Database.DeletionPolicy = &policy
+	key := createStack(t, stack)
+	waitReady(t, key)
+	db := only[*rdsv1alpha1.DBInstance](t, key)
+	// The deletion is asked for 2 s after ACK reports deletion protection
+	// switched off, which takes it 3 s; the deletion takes 6 s.
+	withDeletionGrace(t, 2*time.Second)
+	sim.SetDelay("DBInstance", 3*time.Second)
+	sim.SetDeletionDelay("DBInstance", 6*time.Second)
+	t.Cleanup(func() {
+		sim.SetDelay("DBInstance", 0)
+		sim.SetDeletionDelay("DBInstance", 0)
+	})
+
+	if err := k8s.Delete(context.Background(), getStack(t, key)); err != nil {
+		t.Fatal(err)
+	}
+	var before string
+	eventually(t, 60*time.Second, "the database's wave reported", func() error {
+		since, ok := waveSince(getStack(t, key), db.Name)
+		if !ok {
+			return fmt.Errorf("the Deleting condition does not name DBInstance %s yet", db.Name)
+		}
+		before = since
+		return nil
+	})
+	envtestutil.WaitDeleting(t, k8s, db, 30*time.Second)
+	// The premise: the wave started before the deletion was asked for.
+	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(db), db); err != nil {
+		t.Fatal(err)
+	}
+	if start, _ := time.Parse(time.RFC3339, before); !db.DeletionTimestamp.After(start) {
+		t.Fatalf("the database's deletion was asked for at %s, not after its wave started (%s): the test cannot tell a wave start read from deletion requests", db.DeletionTimestamp.UTC().Format(time.RFC3339), before)
+	}
+	restartOperator(t)
+
+	seen := 0
+	eventually(t, 60*time.Second, "the stack gone", func() error {
+		stack := &platformv1alpha1.DocuFlowStack{}
+		err := k8s.Get(context.Background(), key, stack)
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if since, ok := waveSince(stack, db.Name); ok {
+			seen++
+			if since != before {
+				t.Fatalf("the restarted operator reports the database's wave since %s; the one before it said %s", since, before)
+			}
+		}
+		return fmt.Errorf("the stack still exists")
+	})
+	if seen == 0 {
+		t.Fatal("never saw the database's wave after the restart")
+	}
+	t.Logf("the database's wave since %s, before and after the restart (%d reads after it)", before, seen)
 }

@@ -326,7 +326,7 @@ func TestProgressDueHoldsBackOnlyProgressAndOnlyInsideTheInterval(t *testing.T) 
 		{name: "progress just after a write is held", interval: interval, lastWrite: time.Second, next: progress, held: true},
 		{name: "progress once the interval is over is written", interval: interval, lastWrite: 11 * time.Second, next: progress},
 		{name: "a family turning ready is written", interval: interval, lastWrite: time.Second, next: significant},
-		{name: "nothing written yet by this process", interval: interval, next: progress},
+		{name: "the operator never wrote the status", interval: interval, next: progress},
 		{name: "a failed pass writes", interval: interval, lastWrite: time.Second, next: progress, passErr: errors.New("boom")},
 		{name: "a deleting stack writes", interval: interval, lastWrite: time.Second, next: progress, deleting: true},
 		{name: "interval 0 writes every change", lastWrite: time.Second, next: progress},
@@ -338,13 +338,19 @@ func TestProgressDueHoldsBackOnlyProgressAndOnlyInsideTheInterval(t *testing.T) 
 			stack.UID = "u1"
 			stack.Status = *tt.next.DeepCopy()
 			if tt.lastWrite > 0 {
-				r.lastWriteAt.Store(stack.UID, time.Now().Add(-tt.lastWrite))
+				// When the operator last applied the status is read from
+				// its field manager's entry, as the API server keeps it.
+				at := metav1.NewTime(time.Now().Add(-tt.lastWrite))
+				stack.ManagedFields = []metav1.ManagedFieldsEntry{
+					{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationUpdate, Time: &metav1.Time{}},
+					{Manager: StatusFieldManager, Operation: metav1.ManagedFieldsOperationApply, Subresource: "status", Time: &at},
+				}
 			}
 			s := &scope{stack: stack}
 			if tt.deleting {
 				s.deleting = &deletingFacts{}
 			}
-			due := r.progressDue(s, written, written, tt.passErr)
+			due := r.progressDue(s, written, tt.passErr)
 			switch {
 			case tt.held && (due <= 0 || due > interval):
 				t.Errorf("due = %s, want a hold-back within %s", due, interval)

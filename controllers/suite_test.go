@@ -88,6 +88,22 @@ func runSuite(m *testing.M) int {
 // shipped DefaultStatusProgressInterval does, shorter so tests stay quick.
 const testStatusProgressInterval = 2 * time.Second
 
+// testDeletionProtectionGrace is the operators' DeletionProtectionGrace: 0,
+// unless a test sets it and restarts the operator (withDeletionGrace).
+var testDeletionProtectionGrace time.Duration
+
+// withDeletionGrace runs the operator with a deletion-protection grace for
+// the rest of the test.
+func withDeletionGrace(t *testing.T, grace time.Duration) {
+	t.Helper()
+	testDeletionProtectionGrace = grace
+	restartOperator(t)
+	t.Cleanup(func() {
+		testDeletionProtectionGrace = 0
+		restartOperator(t)
+	})
+}
+
 // operator is the running operator manager; restartOperator replaces it.
 var operator struct {
 	cancel context.CancelFunc
@@ -103,7 +119,7 @@ func startOperator() error {
 	}
 	mgrClient = mgr.GetClient()
 	reconciler = &DocuFlowStackReconciler{Client: countingClient(mgrClient, &writes), Scheme: testScheme, Recorder: mgr.GetEventRecorder("docuflow-operator"),
-		StatusProgressInterval: testStatusProgressInterval}
+		StatusProgressInterval: testStatusProgressInterval, DeletionProtectionGrace: testDeletionProtectionGrace}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return err
 	}

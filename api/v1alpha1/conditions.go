@@ -37,6 +37,14 @@ const (
 	ConditionRolledBack = "RolledBack"
 )
 
+// ConditionTypes are every condition type the operator writes; its status
+// carries no other.
+var ConditionTypes = []string{
+	ConditionReady, ConditionReconciling, ConditionStalled,
+	ConditionNetworkReady, ConditionDatabaseReady, ConditionLoadBalancerReady, ConditionServiceReady, ConditionAutoscalingReady, ConditionAlarmsReady,
+	ConditionSuspended, ConditionDeleting, ConditionRolledBack,
+}
+
 // Condition reasons.
 const (
 	// ReasonReady says everything the condition covers is in sync with AWS.
