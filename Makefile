@@ -38,7 +38,9 @@ KUBECTL ?= $(ENVTEST_DIR)/kubectl
 # Tests find the control plane through KUBEBUILDER_ASSETS; ACK_CRDS_DIR, when set,
 # swaps the generated test CRDs for the upstream ones.
 TEST_ENV = KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(if $(ACK_CRDS_DIR),ACK_CRDS_DIR=$(abspath $(ACK_CRDS_DIR)))
-GO_TEST_FLAGS ?= -count=1 -timeout 45m
+# -race: the reconciler writes children concurrently and the simulator and
+# test harnesses run many goroutines; a data race fails the suite.
+GO_TEST_FLAGS ?= -count=1 -race -timeout 45m
 
 .PHONY: all
 all: build

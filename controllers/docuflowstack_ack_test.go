@@ -45,6 +45,7 @@ func resyncAll(t *testing.T, key client.ObjectKey) {
 }
 
 func TestTheTaskCountTheAutoscalerChoseSurvivesResyncsAndAnImageChange(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	key := createStack(t, sampleStack(t, ns))
 	waitReady(t, key)
@@ -89,6 +90,7 @@ func TestTheTaskCountTheAutoscalerChoseSurvivesResyncsAndAnImageChange(t *testin
 }
 
 func TestACircuitBreakerRollbackIsReportedAndNotUndone(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	key := createStack(t, sampleStack(t, ns))
 	waitReady(t, key)
@@ -119,6 +121,7 @@ func TestACircuitBreakerRollbackIsReportedAndNotUndone(t *testing.T) {
 }
 
 func TestAVolumeGrownByRDSIsNeverShrunk(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	key := createStack(t, sampleStack(t, ns))
 	waitReady(t, key)
@@ -169,6 +172,7 @@ func TestWithoutTheELBv2GateTheTargetGroupIsNotCreatedAndTheStackSaysWhy(t *test
 }
 
 func TestSwitchingAwayFromRetainTakesTheRetainAnnotationOff(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	key := createStack(t, sampleStack(t, ns))
 	waitReady(t, key)

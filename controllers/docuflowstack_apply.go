@@ -20,8 +20,8 @@ import (
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/ack"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
-	"github.com/docuflow/docuflow-operator/internal/apply"
 	"github.com/docuflow/docuflow-operator/internal/desired"
+	"github.com/docuflow/docuflow-operator/internal/writecheck"
 )
 
 // DefaultApplyConcurrency is how many child writes one pass has in flight
@@ -31,9 +31,9 @@ const DefaultApplyConcurrency = 8
 // kindOf returns the Kind of a mirrored object from the ack scheme.
 func kindOf(obj core.Object) string { return ack.KindOf(obj) }
 
-// observeChildren lists, from the cache, every ACK object labelled as a child
+// listChildren lists, from the cache, every ACK object labelled as a child
 // of the stack.
-func (r *DocuFlowStackReconciler) observeChildren(ctx context.Context, stack *platformv1alpha1.DocuFlowStack) (map[childKey]core.Object, error) {
+func (r *DocuFlowStackReconciler) listChildren(ctx context.Context, stack *platformv1alpha1.DocuFlowStack) (map[childKey]core.Object, error) {
 	out := map[childKey]core.Object{}
 	sel := client.MatchingLabels{desired.LabelStack: desired.Labels(stack)[desired.LabelStack]}
 	for _, kind := range ack.Kinds() {
@@ -55,7 +55,7 @@ func (r *DocuFlowStackReconciler) observeChildren(ctx context.Context, stack *pl
 }
 
 // applyChildren server-side applies every desired child that needs it
-// (apply.NeedsWrite: missing, its render changed, its read-only hold flips,
+// (writecheck.NeedsWrite: missing, its render changed, its read-only hold flips,
 // or another writer took one of its fields) and whose dependencies allow it:
 // a child is created only once every child it depends on is synced, so ACK
 // never meets an unresolvable reference (which it retries with a back-off of
@@ -75,7 +75,7 @@ func (r *DocuFlowStackReconciler) applyChildren(ctx context.Context, s *scope) e
 			}
 		}
 		setAnnotation(obj, annotationInputs, inputs(obj))
-		need, why := apply.NeedsWrite(obj, live)
+		need, why := writecheck.NeedsWrite(obj, live)
 		if !need && live != nil && desired.IsTerminal(live) && live.GetAnnotations()[annotationInputs] != obj.GetAnnotations()[annotationInputs] {
 			// ACK retries a Terminal resource only when its generation
 			// changes: a spec change brings it back to AWS.
@@ -89,7 +89,7 @@ func (r *DocuFlowStackReconciler) applyChildren(ctx context.Context, s *scope) e
 			return fmt.Errorf("owning %s %s: %w", kindOf(obj), obj.GetName(), err)
 		}
 		setAnnotation(obj, desired.AnnotationAppliedAt, now)
-		u, err := apply.ToUnstructured(obj)
+		u, err := writecheck.ToUnstructured(obj)
 		if err != nil {
 			return err
 		}

@@ -31,13 +31,13 @@ import (
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/ack"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
-	"github.com/docuflow/docuflow-operator/internal/apply"
 	"github.com/docuflow/docuflow-operator/internal/desired"
+	"github.com/docuflow/docuflow-operator/internal/writecheck"
 )
 
 // FieldManager is the one field manager the operator writes children's
 // renders with.
-const FieldManager = apply.FieldManager
+const FieldManager = writecheck.FieldManager
 
 // waitingRequeue is how soon a stack whose children wait on each other is
 // looked at again. Children's status changes trigger reconciles through the
@@ -138,7 +138,7 @@ func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	}()
 
 	var err error
-	if s.observed, err = r.observeChildren(ctx, stack); err != nil {
+	if s.observed, err = r.listChildren(ctx, stack); err != nil {
 		return ctrl.Result{}, err
 	}
 	if !stack.DeletionTimestamp.IsZero() {
@@ -154,7 +154,7 @@ func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		}
 	}
 
-	s.desired, err = desired.Build(stack, desired.Observe(stack, s.observedList()))
+	s.desired, err = desired.Build(stack, desired.ReadBuildInputs(stack, s.observedList()))
 	if err != nil {
 		s.facts.InvalidSpec = err
 		reconcileErrors.WithLabelValues("spec").Inc()
@@ -346,10 +346,10 @@ func (r *DocuFlowStackReconciler) recordTransitions(stack *platformv1alpha1.Docu
 			continue
 		}
 		kind := "Normal"
-		if t == platformv1alpha1.ConditionStalled && now.Status == "True" {
+		if t == platformv1alpha1.ConditionStalled && now.Status == metav1.ConditionTrue {
 			kind = "Warning"
 		}
-		if t == platformv1alpha1.ConditionStalled && now.Status != "True" && was == nil {
+		if t == platformv1alpha1.ConditionStalled && now.Status != metav1.ConditionTrue && was == nil {
 			continue
 		}
 		r.Recorder.Eventf(stack, nil, kind, now.Reason, t, "%s", eventNote(fmt.Sprintf("%s=%s: %s", t, now.Status, now.Message)))
@@ -368,7 +368,7 @@ func CacheOptions() cache.Options {
 	for _, kind := range ack.Kinds() {
 		// Children keep the managed-fields entries of writers other than the
 		// operator and ACK: how the operator finds a hand edit to put back.
-		byObject[kind] = cache.ByObject{Label: sel, Transform: apply.StripManagedFields}
+		byObject[kind] = cache.ByObject{Label: sel, Transform: writecheck.StripManagedFields}
 	}
 	return cache.Options{DefaultTransform: cache.TransformStripManagedFields(), ByObject: byObject}
 }

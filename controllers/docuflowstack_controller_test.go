@@ -59,6 +59,7 @@ func only[T core.Object](t *testing.T, key client.ObjectKey) T {
 }
 
 func TestTheSampleBecomesReadyWithEveryChild(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	key := createStack(t, sampleStack(t, ns))
 	stack := waitReady(t, key)
@@ -80,7 +81,7 @@ func TestTheSampleBecomesReadyWithEveryChild(t *testing.T) {
 	// Every child the builders render once everything is observed exists and
 	// is listed ready in the status.
 	kids := children(t, key)
-	result, err := desired.Build(stack, desired.Observe(stack, values(kids)))
+	result, err := desired.Build(stack, desired.ReadBuildInputs(stack, values(kids)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +113,7 @@ func values(m map[string]core.Object) []core.Object {
 }
 
 func TestATerminalChildStallsTheStackUntilTheFaultClearsAndItIsReDriven(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	key := createStack(t, sampleStack(t, ns))
 	waitReady(t, key)
@@ -173,6 +175,7 @@ func TestATerminalChildStallsTheStackUntilTheFaultClearsAndItIsReDriven(t *testi
 }
 
 func TestADeletedChildComesBack(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	key := createStack(t, sampleStack(t, ns))
 	waitReady(t, key)
@@ -202,6 +205,7 @@ func TestADeletedChildComesBack(t *testing.T) {
 }
 
 func TestAHandEditedChildIsRestored(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	key := createStack(t, sampleStack(t, ns))
 	waitReady(t, key)
@@ -225,6 +229,7 @@ func TestAHandEditedChildIsRestored(t *testing.T) {
 }
 
 func TestChangingTheImageRollsTheServiceWithoutTouchingDesiredCount(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	key := createStack(t, sampleStack(t, ns))
 	waitReady(t, key)
@@ -271,6 +276,7 @@ func taskDefinitionByARN(t *testing.T, key client.ObjectKey, arn string) *ecsv1a
 }
 
 func TestChangingMaxTasksUpdatesOnlyTheScalableTarget(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	key := createStack(t, sampleStack(t, ns))
 	waitReady(t, key)
@@ -303,6 +309,7 @@ func TestChangingMaxTasksUpdatesOnlyTheScalableTarget(t *testing.T) {
 }
 
 func TestAReadyUnchangedStackCostsNoWrites(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	key := createStack(t, sampleStack(t, ns))
 	waitReady(t, key)

@@ -17,8 +17,8 @@ import (
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
-	"github.com/docuflow/docuflow-operator/internal/apply"
 	"github.com/docuflow/docuflow-operator/internal/desired"
+	"github.com/docuflow/docuflow-operator/internal/writecheck"
 )
 
 // Finalizer keeps a deleted stack until its children are gone, wave by wave.
@@ -173,7 +173,7 @@ func (r *DocuFlowStackReconciler) applyPatch(ctx context.Context, obj core.Objec
 	}
 	u.SetName(obj.GetName())
 	u.SetNamespace(obj.GetNamespace())
-	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(apply.DeletionFieldManager), client.ForceOwnership); err != nil {
+	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(writecheck.DeletionFieldManager), client.ForceOwnership); err != nil {
 		return fmt.Errorf("preparing %s for deletion: %w", childName(obj), err)
 	}
 	return nil

@@ -76,6 +76,7 @@ func TestEachImageChangeMakesOneTaskDefinitionAndThreeAreKept(t *testing.T) {
 }
 
 func TestSuspendFreezesChildrenAndResumeConverges(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	key := createStack(t, sampleStack(t, ns))
 	waitReady(t, key)
@@ -131,6 +132,7 @@ func TestSuspendFreezesChildrenAndResumeConverges(t *testing.T) {
 }
 
 func TestSwitchingOffPrivateEndpointsPrunesThem(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	key := createStack(t, sampleStack(t, ns))
 	waitReady(t, key)

@@ -51,14 +51,18 @@ var (
 func TestComputeStatus(t *testing.T) {
 	families := []Family{FamilyNetwork, FamilyDatabase}
 	tests := []struct {
-		name       string
-		children   []childFacts
-		applyErr   error
-		wantReady  metav1.ConditionStatus
-		wantReason string
-		wantMsg    string
-		wantStall  bool
-		wantKStat  status.Status
+		name        string
+		children    []childFacts
+		applyErr    error
+		invalidSpec error
+		wantReady   metav1.ConditionStatus
+		wantReason  string
+		wantMsg     string
+		wantStall   bool
+		wantKStat   status.Status
+		// wantFamilies are the family conditions' statuses, when the case
+		// pins them.
+		wantFamilies map[string]metav1.ConditionStatus
 	}{
 		{
 			name: "every child synced makes the stack ready",
@@ -66,7 +70,8 @@ func TestComputeStatus(t *testing.T) {
 				{Family: FamilyNetwork, Kind: "VPC", Name: "p-vpc", Live: vpcWith(synced, ready)},
 				{Family: FamilyDatabase, Kind: "DBInstance", Name: "p-db", Live: dbWith(synced)},
 			},
-			wantReady: metav1.ConditionTrue, wantReason: platformv1alpha1.ReasonReady, wantKStat: status.CurrentStatus,
+			wantReady: metav1.ConditionTrue, wantReason: platformv1alpha1.ReasonReady, wantMsg: "All 2 resources are in sync with AWS.", wantKStat: status.CurrentStatus,
+			wantFamilies: map[string]metav1.ConditionStatus{platformv1alpha1.ConditionNetworkReady: metav1.ConditionTrue, platformv1alpha1.ConditionDatabaseReady: metav1.ConditionTrue},
 		},
 		{
 			name: "a creating database names itself as the blocker",
@@ -76,6 +81,16 @@ func TestComputeStatus(t *testing.T) {
 			},
 			wantReady: metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonCreating,
 			wantMsg: "DBInstance p-db: DB instance is in 'creating' state", wantKStat: status.InProgressStatus,
+			wantFamilies: map[string]metav1.ConditionStatus{platformv1alpha1.ConditionNetworkReady: metav1.ConditionTrue, platformv1alpha1.ConditionDatabaseReady: metav1.ConditionFalse},
+		},
+		{
+			name: "a spec the schema could not refuse stalls the stack with the builder's error",
+			children: []childFacts{
+				{Family: FamilyNetwork, Kind: "VPC", Name: "p-vpc", Live: vpcWith(synced, ready)},
+			},
+			invalidSpec: errors.New("rendering the network of DocuFlowStack p/p: zone letter z is outside a to h"),
+			wantReady:   metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonInvalidSpec, wantStall: true,
+			wantMsg: "zone letter z is outside a to h", wantKStat: status.FailedStatus,
 		},
 		{
 			name: "a child waiting for another's ID says what it waits for",
@@ -198,7 +213,7 @@ func TestComputeStatus(t *testing.T) {
 			stack := &platformv1alpha1.DocuFlowStack{}
 			stack.Generation = 4
 			stack.Status.ObservedGeneration = 4
-			computeStatus(passFacts{Generation: 4, Families: families, Children: tt.children, ApplyErr: tt.applyErr}, &stack.Status)
+			computeStatus(passFacts{Generation: 4, Families: families, Children: tt.children, ApplyErr: tt.applyErr, InvalidSpec: tt.invalidSpec}, &stack.Status)
 
 			got := meta.FindStatusCondition(stack.Status.Conditions, platformv1alpha1.ConditionReady)
 			if got == nil || got.Status != tt.wantReady || got.Reason != tt.wantReason {
@@ -209,6 +224,20 @@ func TestComputeStatus(t *testing.T) {
 			}
 			if meta.IsStatusConditionTrue(stack.Status.Conditions, platformv1alpha1.ConditionStalled) != tt.wantStall {
 				t.Errorf("Stalled = %v, want %v", !tt.wantStall, tt.wantStall)
+			}
+			// kstatus: Reconciling while the stack is neither ready nor
+			// stalled.
+			wantReconciling := metav1.ConditionFalse
+			if tt.wantReady != metav1.ConditionTrue && !tt.wantStall {
+				wantReconciling = metav1.ConditionTrue
+			}
+			if c := meta.FindStatusCondition(stack.Status.Conditions, platformv1alpha1.ConditionReconciling); c == nil || c.Status != wantReconciling {
+				t.Errorf("Reconciling = %+v, want %s", c, wantReconciling)
+			}
+			for typ, want := range tt.wantFamilies {
+				if c := meta.FindStatusCondition(stack.Status.Conditions, typ); c == nil || c.Status != want {
+					t.Errorf("%s = %+v, want %s", typ, c, want)
+				}
 			}
 			if len(stack.Status.Resources) != len(tt.children) {
 				t.Errorf("%d resources listed, want %d", len(stack.Status.Resources), len(tt.children))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -65,7 +66,7 @@ func (c *stackCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(c.desc, err)
 		return
 	}
-	counts := map[string]float64{"True": 0, "False": 0, "Unknown": 0}
+	counts := map[string]float64{string(metav1.ConditionTrue): 0, string(metav1.ConditionFalse): 0, string(metav1.ConditionUnknown): 0}
 	for i := range list.Items {
 		counts[readyOf(&list.Items[i].Status)]++
 	}
@@ -79,7 +80,7 @@ func readyOf(st *platformv1alpha1.DocuFlowStackStatus) string {
 	if c := meta.FindStatusCondition(st.Conditions, platformv1alpha1.ConditionReady); c != nil {
 		return string(c.Status)
 	}
-	return "Unknown"
+	return string(metav1.ConditionUnknown)
 }
 
 // observeReadyTransition records time to ready when the status just written
@@ -87,7 +88,7 @@ func readyOf(st *platformv1alpha1.DocuFlowStackStatus) string {
 // False or Unknown (for a new stack, its first status write, one pass after
 // its creation), or at the stack's creation when it had no Ready yet.
 func observeReadyTransition(h prometheus.Observer, stack *platformv1alpha1.DocuFlowStack, written *platformv1alpha1.DocuFlowStackStatus, now time.Time) {
-	if readyOf(&stack.Status) != "True" || readyOf(written) == "True" {
+	if readyOf(&stack.Status) != string(metav1.ConditionTrue) || readyOf(written) == string(metav1.ConditionTrue) {
 		return
 	}
 	since := stack.CreationTimestamp.Time

@@ -88,6 +88,11 @@ func runSuite(m *testing.M) int {
 // shipped DefaultStatusProgressInterval does, shorter so tests stay quick.
 const testStatusProgressInterval = 2 * time.Second
 
+// Tests run in parallel (t.Parallel) when they own their namespace and change
+// no global setting: not the simulator's per-kind delays or gates, not the
+// operator (restarts, grace), not the package-wide write count. The others
+// run one after another first, as go test runs them before the parallel ones.
+
 // testDeletionProtectionGrace is the operators' DeletionProtectionGrace: 0,
 // unless a test sets it and restarts the operator (withDeletionGrace).
 var testDeletionProtectionGrace time.Duration

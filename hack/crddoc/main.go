@@ -1,6 +1,8 @@
 // Command crddoc writes docs/reference.md, the DocuFlowStack field reference,
 // from the generated CustomResourceDefinition, so that the reference cannot
-// drift from the schema the API server enforces.
+// drift from the schema the API server enforces; and the profile defaults,
+// in the reference and in the README's table, from desired.ProfileTable, the
+// values the operator applies.
 //
 //	go run ./hack/crddoc          # (re)write docs/reference.md
 //	go run ./hack/crddoc -check   # fail when docs/reference.md is stale
@@ -21,6 +23,7 @@ import (
 
 	"github.com/docuflow/docuflow-operator/config/crd"
 	"github.com/docuflow/docuflow-operator/internal/controlplane"
+	"github.com/docuflow/docuflow-operator/internal/desired"
 )
 
 // defaultOut is where the reference lives, relative to the repository root.
@@ -45,29 +48,42 @@ func main() {
 }
 
 func run(out string, check bool) error {
-	want, err := Render(crd.DocuFlowStack(), sourceFile)
+	root, err := controlplane.RepoRoot()
+	if err != nil {
+		return fmt.Errorf("crddoc: %w", err)
+	}
+	rows := desired.ProfileTable()
+	want, err := Reference(crd.DocuFlowStack(), sourceFile, rows)
 	if err != nil {
 		return fmt.Errorf("crddoc: %w", err)
 	}
 	path := out
 	if !filepath.IsAbs(path) {
-		root, err := controlplane.RepoRoot()
-		if err != nil {
-			return fmt.Errorf("crddoc: %w", err)
-		}
 		path = filepath.Join(root, path)
+	}
+	readmePath := filepath.Join(root, "README.md")
+	readme, err := os.ReadFile(readmePath)
+	if err != nil {
+		return fmt.Errorf("crddoc: %w", err)
+	}
+	wantReadme, err := WithProfileTable(readme, rows)
+	if err != nil {
+		return fmt.Errorf("crddoc: %w", err)
 	}
 	if check {
 		got, err := os.ReadFile(path)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("crddoc: %w", err)
 		}
-		return Compare(out, got, want)
+		return errors.Join(Compare(out, got, want), Compare("README.md (its profile table)", readme, wantReadme))
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("crddoc: %w", err)
 	}
 	if err := os.WriteFile(path, want, 0o644); err != nil {
+		return fmt.Errorf("crddoc: %w", err)
+	}
+	if err := os.WriteFile(readmePath, wantReadme, 0o644); err != nil {
 		return fmt.Errorf("crddoc: %w", err)
 	}
 	return nil

@@ -2,19 +2,25 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"sigs.k8s.io/yaml"
+
 	"github.com/docuflow/docuflow-operator/config/crd"
+	"github.com/docuflow/docuflow-operator/internal/desired"
 )
 
 // TestReferenceUpToDate fails when docs/reference.md differs from what the
 // CRD generates, so that 'make test' catches a reference left stale.
 func TestReferenceUpToDate(t *testing.T) {
-	want, err := Render(crd.DocuFlowStack(), sourceFile)
+	want, err := Reference(crd.DocuFlowStack(), sourceFile, desired.ProfileTable())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,6 +30,17 @@ func TestReferenceUpToDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := Compare(defaultOut, got, want); err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantReadme, err := WithProfileTable(readme, desired.ProfileTable())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Compare("README.md (its profile table)", readme, wantReadme); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -150,5 +167,57 @@ func TestCompare(t *testing.T) {
 	err = Compare("docs/reference.md", nil, []byte("a\n"))
 	if err == nil || !strings.HasPrefix(err.Error(), "docs/reference.md is stale: run 'make docs'") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestEveryProfileDefaultIsStatedInItsFieldsDescription holds the field
+// descriptions (written by hand in api/v1alpha1) to the values the operator
+// applies: each says "<value> in production" and "<value> in development"
+// with the values of desired.ProfileTable; so does the CEL rule that checks
+// the default minimum task count against maxTasks.
+func TestEveryProfileDefaultIsStatedInItsFieldsDescription(t *testing.T) {
+	var def apiextensionsv1.CustomResourceDefinition
+	if err := yaml.Unmarshal(crd.DocuFlowStack(), &def); err != nil {
+		t.Fatal(err)
+	}
+	var spec apiextensionsv1.JSONSchemaProps
+	var rules []string
+	for _, v := range def.Spec.Versions {
+		if v.Storage {
+			spec = v.Schema.OpenAPIV3Schema.Properties["spec"]
+			for _, r := range spec.XValidations {
+				rules = append(rules, r.Rule)
+			}
+		}
+	}
+	checked := 0
+	for _, r := range desired.ProfileTable() {
+		if strings.Contains(r.Field, " ") {
+			continue // a setting of several fields, not one field
+		}
+		s := spec
+		for _, part := range strings.Split(r.Field, ".") {
+			next, ok := s.Properties[part]
+			if !ok {
+				t.Fatalf("spec.%s is not in the CRD", r.Field)
+			}
+			s = next
+		}
+		desc := strings.Join(strings.Fields(s.Description), " ")
+		for _, want := range []string{r.Production + " in production", r.Development + " in development"} {
+			if !strings.Contains(desc, want) {
+				t.Errorf("the description of spec.%s does not say %q: %s", r.Field, want, desc)
+			}
+		}
+		checked++
+		if r.Field == "autoscaling.minTasks" {
+			want := fmt.Sprintf("self.profile == 'production' ? %s : %s", r.Production, r.Development)
+			if !slices.ContainsFunc(rules, func(rule string) bool { return strings.Contains(rule, want) }) {
+				t.Errorf("no CEL rule on spec uses the default minimum task counts (%s)", want)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no profile default checked")
 	}
 }

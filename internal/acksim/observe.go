@@ -86,9 +86,9 @@ var albHostedZones = map[string]string{
 	"ap-northeast-1": "Z14GRHDCWA56QT",
 }
 
-// observe fills the status fields the real ACK controller fills for the
+// describe fills the status fields the real ACK controller fills for the
 // object's kind, and ackResourceMetadata. It never touches conditions.
-func observe(obj core.Object, o observation) {
+func describe(obj core.Object, o observation) {
 	var arn string
 	switch x := obj.(type) {
 	case *iamv1alpha1.Role:
@@ -148,9 +148,9 @@ func observe(obj core.Object, o observation) {
 	case *rdsv1alpha1.DBParameterGroup:
 		arn = o.arn("rds", "pg:"+strings.ToLower(orDefault(x.Spec.Name, o.name)))
 	case *rdsv1alpha1.DBInstance:
-		arn = observeDBInstance(x, o)
+		arn = describeDBInstance(x, o)
 	case *elbv2v1alpha1.LoadBalancer:
-		arn = observeLoadBalancer(x, o)
+		arn = describeLoadBalancer(x, o)
 	case *elbv2v1alpha1.TargetGroup:
 		arn = o.arn("elasticloadbalancing", fmt.Sprintf("targetgroup/%s/%s", orDefault(x.Spec.Name, o.name), o.hex(16, "tg")))
 	case *elbv2v1alpha1.Listener:
@@ -168,13 +168,13 @@ func observe(obj core.Object, o observation) {
 		x.Status.Status = ptr.To("ACTIVE")
 		arn = o.arn("ecs", fmt.Sprintf("task-definition/%s:%d", orDefault(x.Spec.Family, o.name), o.revision))
 	case *ecsv1alpha1.Service:
-		arn = observeService(x, o)
+		arn = describeService(x, o)
 	case *applicationautoscalingv1alpha1.ScalableTarget:
 		x.Status.CreationTime = copyTime(o.created)
 		x.Status.LastModifiedTime = copyTime(o.created)
 		arn = o.arn("application-autoscaling", "scalable-target/"+o.hex(32, "scalable-target"))
 	case *applicationautoscalingv1alpha1.ScalingPolicy:
-		arn = observeScalingPolicy(x, o)
+		arn = describeScalingPolicy(x, o)
 	case *cloudwatchv1alpha1.MetricAlarm:
 		arn = o.arn("cloudwatch", "alarm:"+orDefault(x.Spec.Name, o.name))
 	default:
@@ -187,7 +187,7 @@ func observe(obj core.Object, o observation) {
 	}
 }
 
-func observeDBInstance(x *rdsv1alpha1.DBInstance, o observation) string {
+func describeDBInstance(x *rdsv1alpha1.DBInstance, o observation) string {
 	id := strings.ToLower(orDefault(x.Spec.DBInstanceIdentifier, o.name))
 	x.Status.DBInstanceStatus = o.state("available", "creating")
 	x.Status.DBIResourceID = ptr.To("db-" + base32Upper(26, "dbi", o.namespace, o.name))
@@ -232,7 +232,7 @@ func defaultPort(engine string) int64 {
 	return 5432
 }
 
-func observeLoadBalancer(x *elbv2v1alpha1.LoadBalancer, o observation) string {
+func describeLoadBalancer(x *elbv2v1alpha1.LoadBalancer, o observation) string {
 	name := orDefault(x.Spec.Name, o.name)
 	typ := map[string]string{"network": "net", "gateway": "gwy"}[ptrValue(x.Spec.Type)]
 	if typ == "" {
@@ -252,7 +252,7 @@ func observeLoadBalancer(x *elbv2v1alpha1.LoadBalancer, o observation) string {
 	return o.arn("elasticloadbalancing", fmt.Sprintf("loadbalancer/%s/%s/%s", typ, name, o.hex(16, "lb")))
 }
 
-func observeService(x *ecsv1alpha1.Service, o observation) string {
+func describeService(x *ecsv1alpha1.Service, o observation) string {
 	name := orDefault(x.Spec.Name, o.name)
 	cluster := o.pick(x.Spec.Cluster, "spec.clusterRef")
 	if cluster == "" {
@@ -315,7 +315,7 @@ func observeService(x *ecsv1alpha1.Service, o observation) string {
 	return o.arn("ecs", fmt.Sprintf("service/%s/%s", clusterName, name))
 }
 
-func observeScalingPolicy(x *applicationautoscalingv1alpha1.ScalingPolicy, o observation) string {
+func describeScalingPolicy(x *applicationautoscalingv1alpha1.ScalingPolicy, o observation) string {
 	policyName := orDefault(x.Spec.PolicyName, o.name)
 	resourceID := ptrValue(x.Spec.ResourceID)
 	arn := o.arn("autoscaling", fmt.Sprintf("scalingPolicy:%s:resource/%s/%s:policyName/%s",

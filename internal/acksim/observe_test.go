@@ -56,7 +56,7 @@ func TestObserveGivesEveryKindARealFormatARN(t *testing.T) {
 				t.Fatalf("no ARN format for %s", kind)
 			}
 			obj := proto.DeepCopyObject().(core.Object)
-			observe(obj, testObservation(kind))
+			describe(obj, testObservation(kind))
 			md := obj.ACKStatus().ACKResourceMetadata
 			if md == nil || ptrValue(md.OwnerAccountID) != "123456789012" || ptrValue(md.Region) != "eu-west-1" {
 				t.Fatalf("ackResourceMetadata = %+v", md)
@@ -65,7 +65,7 @@ func TestObserveGivesEveryKindARealFormatARN(t *testing.T) {
 				t.Errorf("ARN = %q, want match %s", got, want)
 			}
 			again := proto.DeepCopyObject().(core.Object)
-			observe(again, testObservation(kind))
+			describe(again, testObservation(kind))
 			if !reflect.DeepEqual(statusOf(obj), statusOf(again)) {
 				t.Error("observing twice gave different status")
 			}
@@ -76,7 +76,7 @@ func TestObserveGivesEveryKindARealFormatARN(t *testing.T) {
 func TestObserveLoadBalancerAndListener(t *testing.T) {
 	lb := &elbv2v1alpha1.LoadBalancer{Spec: elbv2v1alpha1.LoadBalancerSpec{Name: ptr.To("docuflow-prod"), Scheme: ptr.To("internet-facing")}}
 	o := testObservation("LoadBalancer")
-	observe(lb, o)
+	describe(lb, o)
 	if got := ptrValue(lb.Status.DNSName); !regexp.MustCompile(`^docuflow-prod-[0-9]{10}\.eu-west-1\.elb\.amazonaws\.com$`).MatchString(got) {
 		t.Errorf("dnsName = %q", got)
 	}
@@ -90,7 +90,7 @@ func TestObserveLoadBalancerAndListener(t *testing.T) {
 	listener := &elbv2v1alpha1.Listener{}
 	lo := testObservation("Listener")
 	lo.resolved = map[string][]string{"spec.loadBalancerRef": {lb.Status.ARN()}}
-	observe(listener, lo)
+	describe(listener, lo)
 	lbPart := lb.Status.ARN()[len("arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/"):]
 	if got := listener.Status.ARN(); !regexp.MustCompile(`^arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/` + regexp.QuoteMeta(lbPart) + `/[0-9a-f]{16}$`).MatchString(got) {
 		t.Errorf("listener ARN = %q, want it under %s", got, lbPart)
@@ -102,7 +102,7 @@ func TestObserveWhileProvisioning(t *testing.T) {
 	o.ready = false
 	o.created = metav1.Now()
 	lb := &elbv2v1alpha1.LoadBalancer{}
-	observe(lb, o)
+	describe(lb, o)
 	if lb.Status.State == nil || ptrValue(lb.Status.State.Code) != "provisioning" {
 		t.Errorf("state = %+v, want provisioning", lb.Status.State)
 	}
@@ -115,7 +115,7 @@ func TestObserveServiceReportsACompletedPrimaryDeployment(t *testing.T) {
 	}}
 	o := testObservation("Service")
 	o.resolved = map[string][]string{"spec.clusterRef": {"docuflow"}}
-	observe(svc, o)
+	describe(svc, o)
 	if got := svc.Status.ARN(); got != "arn:aws:ecs:eu-west-1:123456789012:service/docuflow/api" {
 		t.Errorf("ARN = %q", got)
 	}
@@ -137,7 +137,7 @@ func TestObserveTargetTrackingPolicyHasItsAlarms(t *testing.T) {
 		PolicyName: ptr.To("cpu"), ServiceNamespace: ptr.To("ecs"), ResourceID: ptr.To("service/docuflow/api"),
 		ScalableDimension: ptr.To("ecs:service:DesiredCount"), PolicyType: ptr.To("TargetTrackingScaling"),
 	}}
-	observe(policy, testObservation("ScalingPolicy"))
+	describe(policy, testObservation("ScalingPolicy"))
 	if len(policy.Status.Alarms) != 2 {
 		t.Fatalf("alarms = %d, want AlarmHigh and AlarmLow", len(policy.Status.Alarms))
 	}

@@ -182,7 +182,7 @@ func (r *reconciler) sync(ctx context.Context, key objKey, obj core.Object, now 
 		return ctrl.Result{}, err
 	}
 	storedARN := obj.ACKStatus().ARN()
-	observe(obj, o)
+	describe(obj, o)
 	if tg, ok := obj.(*elbv2v1alpha1.TargetGroup); ok {
 		r.hideCreatedTargetGroupARN(key, tg, storedARN, called)
 	}
@@ -253,7 +253,7 @@ func (r *reconciler) readOnly(ctx context.Context, key objKey, obj core.Object, 
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	observe(obj, o)
+	describe(obj, o)
 	markReferences(st, res.hasRefs, res.failure, now)
 	markSynced(st, now)
 	return ctrl.Result{}, nil

@@ -110,14 +110,14 @@ type ServiceObservation struct {
 	PrimaryTaskDefinition string
 }
 
-// Observe collects the values Build needs from the stack's children as read
+// ReadBuildInputs collects the values Build needs from the stack's children as read
 // from the cluster: IDs, ARNs, the database endpoint, the service's desired
 // count and whether the scalable target is synced. Only objects of the
 // expected kind with the exact expected name in the stack's namespace count,
 // and only values ACK has reported. The TaskDefinition's expected name is a
 // hash of its content, which depends on the other observed values, so it is
 // looked up last.
-func Observe(stack *platformv1alpha1.DocuFlowStack, children []core.Object) Observed {
+func ReadBuildInputs(stack *platformv1alpha1.DocuFlowStack, children []core.Object) Observed {
 	var obs Observed
 	if stack == nil {
 		return obs
@@ -197,7 +197,7 @@ func Observe(stack *platformv1alpha1.DocuFlowStack, children []core.Object) Obse
 			if td := o.Spec.TaskDefinition; td != nil && strings.Contains(*td, ":task-definition/") {
 				obs.ServiceTaskDefinitionARN = *td
 			}
-			obs.Service = observeService(o)
+			obs.Service = readService(o)
 			for _, d := range o.Status.Deployments {
 				if d != nil && d.Status != nil && *d.Status == deploymentPrimary && d.DesiredCount != nil {
 					obs.ServiceDesiredCount = *d.DesiredCount
@@ -297,7 +297,7 @@ func Build(stack *platformv1alpha1.DocuFlowStack, obs Observed) (Result, error) 
 	b.markDependencies(b.objects)
 	b.holdServiceReadOnly()
 	markHashes(b.objects)
-	return Result{Objects: sortByKind(b.objects), Waiting: b.waiting}, nil
+	return Result{Objects: creationOrder(b.objects), Waiting: b.waiting}, nil
 }
 
 // emit adds rendered objects.

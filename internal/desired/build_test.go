@@ -3,11 +3,11 @@ package desired
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
-	"github.com/docuflow/docuflow-operator/internal/ack"
 	applicationautoscalingv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/applicationautoscaling/v1alpha1"
 	cloudwatchv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/cloudwatch/v1alpha1"
 	cloudwatchlogsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/cloudwatchlogs/v1alpha1"
@@ -17,7 +17,7 @@ import (
 	elbv2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/elbv2/v1alpha1"
 	iamv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/iam/v1alpha1"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
-	"github.com/docuflow/docuflow-operator/internal/apply"
+	"github.com/docuflow/docuflow-operator/internal/writecheck"
 )
 
 func TestBuildCounts(t *testing.T) {
@@ -303,16 +303,44 @@ func TestBuildIsDeterministic(t *testing.T) {
 	})
 }
 
-func TestObjectsComeInDependencyOrder(t *testing.T) {
-	rank := map[reflect.Type]int{}
-	for i, k := range ack.Kinds() {
-		rank[reflect.TypeOf(k)] = i
-	}
-	r := mustBuild(t, newStack("prod", withAZs(3)), observedAll())
-	for i := 1; i < len(r.Objects); i++ {
-		if rank[reflect.TypeOf(r.Objects[i-1])] > rank[reflect.TypeOf(r.Objects[i])] {
-			t.Errorf("%T %s comes before %T %s, against the order of ack.Kinds()", r.Objects[i-1], r.Objects[i-1].GetName(), r.Objects[i], r.Objects[i].GetName())
-		}
+// TestEveryChildComesAfterWhatItDependsOn holds the creation order to the
+// dependency graph (references and literal IDs alike), not to the kind
+// order Build sorts by: a child is listed after every child it depends on,
+// but for the security groups whose rules name each other, which are created
+// together.
+func TestEveryChildComesAfterWhatItDependsOn(t *testing.T) {
+	for _, c := range stacksUnderTest() {
+		t.Run(c.name, func(t *testing.T) {
+			objs := mustBuild(t, c.stack, observedFor(t, c.stack, observedAll())).Objects
+			at := map[Key]int{}
+			for i, o := range objs {
+				at[KeyOf(o)] = i
+			}
+			checked := 0
+			for i, o := range objs {
+				if _, probe := IsProbe(o); probe {
+					continue // a gate probe names what does not exist, on purpose
+				}
+				for _, d := range DependenciesOf(o) {
+					j, ok := at[d]
+					if !ok {
+						t.Errorf("%s depends on %s, which is not rendered", KeyOf(o), d)
+						continue
+					}
+					checked++
+					if j < i {
+						continue
+					}
+					if slices.Contains(DependenciesOf(objs[j]), KeyOf(o)) {
+						continue // a cycle, created together
+					}
+					t.Errorf("%s (at %d) comes before %s (at %d), which it depends on", KeyOf(o), i, d, j)
+				}
+			}
+			if checked == 0 {
+				t.Fatal("no dependencies checked: DependenciesOf found none")
+			}
+		})
 	}
 }
 
@@ -320,9 +348,9 @@ func TestAppliedJSONHasNoStatusOrCreationTimestamp(t *testing.T) {
 	for _, c := range stacksUnderTest() {
 		t.Run("applying "+c.name+" claims neither status nor creationTimestamp", func(t *testing.T) {
 			for _, o := range mustBuild(t, c.stack, observedAll()).Objects {
-				u, err := apply.ToUnstructured(o)
+				u, err := writecheck.ToUnstructured(o)
 				if err != nil {
-					t.Fatalf("apply.ToUnstructured(%s): %v", o.GetName(), err)
+					t.Fatalf("writecheck.ToUnstructured(%s): %v", o.GetName(), err)
 				}
 				raw, err := json.Marshal(u)
 				if err != nil {

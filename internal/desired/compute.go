@@ -431,8 +431,8 @@ func (b *builder) holdServiceReadOnly() {
 	}
 }
 
-// observeService reads what holdServiceReadOnly needs from the live Service.
-func observeService(o *ecsv1alpha1.Service) ServiceObservation {
+// readService reads what holdServiceReadOnly needs from the live Service.
+func readService(o *ecsv1alpha1.Service) ServiceObservation {
 	out := ServiceObservation{
 		Exists:         true,
 		ReadOnly:       strings.EqualFold(o.GetAnnotations()[AnnotationReadOnly], "true"),

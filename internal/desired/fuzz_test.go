@@ -20,7 +20,7 @@ import (
 	ecsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ecs/v1alpha1"
 	iamv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/iam/v1alpha1"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
-	"github.com/docuflow/docuflow-operator/internal/apply"
+	"github.com/docuflow/docuflow-operator/internal/writecheck"
 )
 
 // fuzzRegions are the regions fuzzed stacks live in.
@@ -304,7 +304,7 @@ func checkBuild(t *testing.T, validators map[string]validation.SchemaValidator, 
 // OpenAPI schema.
 func checkSchema(t *testing.T, validators map[string]validation.SchemaValidator, o core.Object) {
 	t.Helper()
-	u, err := apply.ToUnstructured(o)
+	u, err := writecheck.ToUnstructured(o)
 	if err != nil {
 		t.Fatalf("%s: %v", o.GetName(), err)
 	}

@@ -206,6 +206,48 @@ func DeletionLayers(objs []core.Object) [][]core.Object {
 	return layers
 }
 
+// creationOrder lists objs so that every child comes after each child it
+// depends on (DependenciesOf), the security groups whose rules name each
+// other together; among the children free to come next, the kind order of
+// ack.Kinds() and then the given order decide. Dependencies on children not
+// in objs are ignored.
+func creationOrder(objs []core.Object) []core.Object {
+	byKind := sortByKind(objs)
+	keys := make([]Key, 0, len(byKind))
+	present := map[Key]bool{}
+	for _, o := range byKind {
+		keys = append(keys, KeyOf(o))
+		present[KeyOf(o)] = true
+	}
+	deps := map[Key][]Key{}
+	for _, o := range byKind {
+		for _, d := range DependenciesOf(o) {
+			if present[d] {
+				deps[KeyOf(o)] = append(deps[KeyOf(o)], d)
+			}
+		}
+	}
+	group := stronglyConnected(keys, deps)
+	done := map[Key]bool{}
+	out := make([]core.Object, 0, len(byKind))
+	pending := byKind
+	for len(pending) > 0 {
+		next := 0
+		for i, o := range pending {
+			k := KeyOf(o)
+			if !slices.ContainsFunc(deps[k], func(d Key) bool { return !done[d] && group[d] != group[k] }) {
+				next = i
+				break
+			}
+		}
+		o := pending[next]
+		out = append(out, o)
+		done[KeyOf(o)] = true
+		pending = slices.Delete(slices.Clone(pending), next, next+1)
+	}
+	return out
+}
+
 // stronglyConnected numbers the strongly connected components of the graph
 // (Tarjan's algorithm): two keys share a number exactly when each depends,
 // directly or not, on the other.

@@ -9,23 +9,23 @@ import (
 
 	"github.com/docuflow/docuflow-operator/internal/ack"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
-	"github.com/docuflow/docuflow-operator/internal/apply"
+	"github.com/docuflow/docuflow-operator/internal/writecheck"
 )
 
 // Annotations the operator writes on children to remember what it applied;
 // package apply reads them to decide whether to write.
 const (
 	// AnnotationAppliedHash is the hash of the child's render (RenderHash).
-	AnnotationAppliedHash = apply.AnnotationAppliedHash
+	AnnotationAppliedHash = writecheck.AnnotationAppliedHash
 	// AnnotationAppliedAt is when the operator last applied the child.
-	AnnotationAppliedAt = apply.AnnotationAppliedAt
+	AnnotationAppliedAt = writecheck.AnnotationAppliedAt
 	// AnnotationReadOnly is ACK's read-only switch: ACK reads the resource
 	// from AWS into the status but never updates it. The operator holds
 	// the ECS Service read-only between its own deliberate changes, so that
 	// neither a resync nor a restart of the ECS controller resets the task
 	// count Application Auto Scaling chose or undoes a circuit-breaker
 	// rollback (ecs-controller 1.2.1 has no ignore-field-drift).
-	AnnotationReadOnly = apply.AnnotationReadOnly
+	AnnotationReadOnly = writecheck.AnnotationReadOnly
 )
 
 // unhashed are the annotations that are not part of a render: the hash itself,

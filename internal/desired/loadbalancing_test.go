@@ -10,7 +10,7 @@ import (
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	elbv2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/elbv2/v1alpha1"
-	"github.com/docuflow/docuflow-operator/internal/apply"
+	"github.com/docuflow/docuflow-operator/internal/writecheck"
 )
 
 func TestTargetGroupNeverDeclaresTargets(t *testing.T) {
@@ -20,7 +20,7 @@ func TestTargetGroupNeverDeclaresTargets(t *testing.T) {
 			if tg.Spec.Targets != nil {
 				t.Errorf("TargetGroup %s declares targets %v", tg.Name, tg.Spec.Targets)
 			}
-			u, err := apply.ToUnstructured(tg)
+			u, err := writecheck.ToUnstructured(tg)
 			if err != nil {
 				t.Fatal(err)
 			}

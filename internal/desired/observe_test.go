@@ -171,8 +171,8 @@ func TestObserve(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Observe(newStack("prod"), tt.children); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("Observe() = %+v, want %+v", got, tt.want)
+			if got := ReadBuildInputs(newStack("prod"), tt.children); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ReadBuildInputs() = %+v, want %+v", got, tt.want)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package desired
 
 import (
 	"slices"
+	"strconv"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 )
@@ -122,6 +123,45 @@ var (
 		logRetentionDays:    30,
 	}
 )
+
+// ProfileRow is one line of the profile table: a field (or a setting of
+// several) whose default depends on spec.profile, and its value in each
+// profile.
+type ProfileRow struct {
+	// Field is the spec path below spec, or the setting's name when it is
+	// not one field.
+	Field                   string
+	Production, Development string
+}
+
+// ProfileTable is the profile defaults as the README and the field reference
+// print them, made from the values Resolve applies: the one place they are
+// written (hack/crddoc generates both tables from it, and checks that each
+// field's description states the same values).
+func ProfileTable() []ProfileRow {
+	p, d := productionDefaults, developmentDefaults
+	b := strconv.FormatBool
+	i := func(v int32) string { return strconv.Itoa(int(v)) }
+	onOff := func(v bool) string {
+		if v {
+			return "on"
+		}
+		return "off"
+	}
+	return []ProfileRow{
+		{"network.natGateways", string(p.natGateways), string(d.natGateways)},
+		{"network.flowLogs.enabled", b(p.flowLogs), b(d.flowLogs)},
+		{"network.privateEndpoints", b(p.privateEndpoints), b(d.privateEndpoints)},
+		{"database.instanceClass", p.instanceClass, d.instanceClass},
+		{"database.multiAZ", b(p.multiAZ), b(d.multiAZ)},
+		{"database.backupRetentionDays", i(p.backupRetentionDays), i(d.backupRetentionDays)},
+		{"database.deletionPolicy", string(p.deletionPolicy), string(d.deletionPolicy)},
+		{"database.performanceInsights", b(p.performanceInsights), b(d.performanceInsights)},
+		{"autoscaling.minTasks", i(p.minTasks), i(d.minTasks)},
+		{"observability.logRetentionDays", i(p.logRetentionDays), i(d.logRetentionDays)},
+		{"deletion protection (database, load balancer)", onOff(p.deletionProtection), onOff(d.deletionProtection)},
+	}
+}
 
 // Resolve returns the stack's settings with every default applied: the
 // profile's choice for each unset pointer field (production unless the profile

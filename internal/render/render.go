@@ -14,8 +14,8 @@ import (
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
 	"github.com/docuflow/docuflow-operator/internal/acksim"
-	"github.com/docuflow/docuflow-operator/internal/apply"
 	"github.com/docuflow/docuflow-operator/internal/desired"
+	"github.com/docuflow/docuflow-operator/internal/writecheck"
 )
 
 // maxRounds bounds the build/observe alternation; each round unblocks at least
@@ -29,25 +29,32 @@ const maxRounds = 12
 // from the simulated ACK.
 func Stack(ctx context.Context, stack *platformv1alpha1.DocuFlowStack) ([]core.Object, error) {
 	var obs desired.Observed
+	var previous []core.Object
+	var settleErr error
 	for range maxRounds {
 		res, err := desired.Build(stack, obs)
 		if err != nil {
 			return nil, err
 		}
-		// References into children still waiting cannot resolve yet; the next
-		// round renders those children, so Settle's error only counts at the end.
-		settled, settleErr := acksim.Settle(ctx, res.Objects, acksim.Options{Region: stack.Spec.Region})
-		if settled == nil && settleErr != nil {
-			return nil, settleErr
-		}
-		next := desired.Observe(stack, settled)
-		if len(res.Waiting) == 0 && reflect.DeepEqual(next, obs) {
+		// Done when nothing waits and the rendering is a fixed point. (Not
+		// when the observations repeat: each round settles afresh, and the
+		// times in them, such as when ACK last synced the service, move with
+		// the clock.)
+		if len(res.Waiting) == 0 && reflect.DeepEqual(res.Objects, previous) {
 			if settleErr != nil {
 				return nil, settleErr
 			}
 			return res.Objects, nil
 		}
-		obs = next
+		previous = res.Objects
+		// References into children still waiting cannot resolve yet; the next
+		// round renders those children, so Settle's error only counts at the end.
+		var settled []core.Object
+		settled, settleErr = acksim.Settle(ctx, res.Objects, acksim.Options{Region: stack.Spec.Region})
+		if settled == nil && settleErr != nil {
+			return nil, settleErr
+		}
+		obs = desired.ReadBuildInputs(stack, settled)
 	}
 	return nil, fmt.Errorf("rendering DocuFlowStack %s/%s: children still wait after %d rounds", stack.Namespace, stack.Name, maxRounds)
 }
@@ -57,7 +64,7 @@ func Stack(ctx context.Context, stack *platformv1alpha1.DocuFlowStack) ([]core.O
 func YAML(objs []core.Object) ([]byte, error) {
 	var buf bytes.Buffer
 	for i, o := range objs {
-		u, err := apply.ToUnstructured(o)
+		u, err := writecheck.ToUnstructured(o)
 		if err != nil {
 			return nil, err
 		}

@@ -155,7 +155,7 @@ func Read(ctx context.Context, c client.Reader, namespace, name string) (Snapsho
 func New(snap Snapshot, now time.Time) Tree {
 	stack, children := snap.Stack, snap.Children
 	t := Tree{Version: Version, now: now, Stack: stackNode(stack), Families: []Group{}}
-	res, err := desired.Build(stack, desired.Observe(stack, children))
+	res, err := desired.Build(stack, desired.ReadBuildInputs(stack, children))
 	if err != nil {
 		// The stack cannot be rendered (an invalid spec); its status says
 		// why. The children that exist are still shown.

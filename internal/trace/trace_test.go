@@ -79,7 +79,7 @@ func ready(stack *platformv1alpha1.DocuFlowStack, objs []core.Object) {
 
 func build(t *testing.T, stack *platformv1alpha1.DocuFlowStack, children []core.Object) desired.Result {
 	t.Helper()
-	res, err := desired.Build(stack, desired.Observe(stack, children))
+	res, err := desired.Build(stack, desired.ReadBuildInputs(stack, children))
 	if err != nil {
 		t.Fatal(err)
 	}

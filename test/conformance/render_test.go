@@ -12,10 +12,10 @@ import (
 
 	"github.com/docuflow/docuflow-operator/internal/ack"
 	"github.com/docuflow/docuflow-operator/internal/ack/acktest"
-	"github.com/docuflow/docuflow-operator/internal/apply"
 	"github.com/docuflow/docuflow-operator/internal/controlplane"
 	"github.com/docuflow/docuflow-operator/internal/render"
 	"github.com/docuflow/docuflow-operator/internal/validate"
+	"github.com/docuflow/docuflow-operator/internal/writecheck"
 )
 
 // TestTheRenderedSampleConformsToUpstream renders the production sample, as
@@ -55,7 +55,7 @@ func TestTheRenderedSampleConformsToUpstream(t *testing.T) {
 		if crd == nil {
 			t.Fatalf("no upstream CRD for %s", gvk.GroupKind())
 		}
-		u, err := apply.ToUnstructured(o)
+		u, err := writecheck.ToUnstructured(o)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -280,7 +280,7 @@ func assertExactlyTheDesiredChildren(t *testing.T, key client.ObjectKey) {
 	for _, o := range kids {
 		objs = append(objs, o)
 	}
-	result, err := desired.Build(stack, desired.Observe(stack, objs))
+	result, err := desired.Build(stack, desired.ReadBuildInputs(stack, objs))
 	if err != nil {
 		t.Fatal(err)
 	}
