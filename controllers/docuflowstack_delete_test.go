@@ -201,14 +201,20 @@ func assertRetainedEvent(t *testing.T, stack *platformv1alpha1.DocuFlowStack) {
 	})
 }
 
-func TestDeletePolicySwitchesOffDeletionProtectionBeforeDeletingTheDatabase(t *testing.T) {
-	ns := newNamespace(t)
-	stack := sampleStack(t, ns)
-	policy := platformv1alpha1.DeletionPolicyDelete
+// readyStackWithPolicy creates the sample stack with the database's deletion
+// policy in a namespace of its own and waits until it is ready.
+func readyStackWithPolicy(t *testing.T, policy platformv1alpha1.DeletionPolicy) (client.ObjectKey, *rdsv1alpha1.DBInstance) {
+	t.Helper()
+	stack := sampleStack(t, newNamespace(t))
 	stack.Spec.Database.DeletionPolicy = &policy
 	key := createStack(t, stack)
 	waitReady(t, key)
-	db := only[*rdsv1alpha1.DBInstance](t, key)
+	return key, only[*rdsv1alpha1.DBInstance](t, key)
+}
+
+func TestDeletePolicySwitchesOffDeletionProtectionBeforeDeletingTheDatabase(t *testing.T) {
+	key, db := readyStackWithPolicy(t, platformv1alpha1.DeletionPolicyDelete)
+	ns := key.Namespace
 	if db.Spec.DeletionProtection == nil || !*db.Spec.DeletionProtection {
 		t.Fatalf("a production database starts without deletion protection")
 	}
@@ -284,13 +290,7 @@ func waveSince(stack *platformv1alpha1.DocuFlowStack, db string) (string, bool) 
 // for the deletion; a successor that kept that start in memory, or read it
 // from the deletion requests, would report a later one.
 func TestARestartedOperatorReportsTheSameWaveStart(t *testing.T) {
-	ns := newNamespace(t)
-	stack := sampleStack(t, ns)
-	policy := platformv1alpha1.DeletionPolicySnapshot
-	stack.Spec.Database.DeletionPolicy = &policy
-	key := createStack(t, stack)
-	waitReady(t, key)
-	db := only[*rdsv1alpha1.DBInstance](t, key)
+	key, db := readyStackWithPolicy(t, platformv1alpha1.DeletionPolicySnapshot)
 	// The deletion is asked for 2 s after ACK reports deletion protection
 	// switched off, which takes it 3 s; the deletion takes 6 s.
 	withDeletionGrace(t, 2*time.Second)
