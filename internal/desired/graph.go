@@ -45,14 +45,22 @@ func parseKey(s string) (Key, bool) {
 // AnnotationDependsOn, and, for children written before the annotation
 // existed, the targets of the references in its spec.
 func DependenciesOf(obj core.Object) []Key {
-	var out []Key
-	for _, s := range strings.Split(obj.GetAnnotations()[AnnotationDependsOn], ",") {
-		if k, ok := parseKey(s); ok && !slices.Contains(out, k) {
+	out := annotatedDependencies(obj)
+	for _, k := range referenceDependencies(obj) {
+		if !slices.Contains(out, k) {
 			out = append(out, k)
 		}
 	}
-	for _, k := range referenceDependencies(obj) {
-		if !slices.Contains(out, k) {
+	return out
+}
+
+// annotatedDependencies are the entries of obj's AnnotationDependsOn: all of
+// its dependencies for an object Build rendered, which markDependencies
+// annotated with its references' targets too.
+func annotatedDependencies(obj core.Object) []Key {
+	var out []Key
+	for _, s := range strings.Split(obj.GetAnnotations()[AnnotationDependsOn], ",") {
+		if k, ok := parseKey(s); ok && !slices.Contains(out, k) {
 			out = append(out, k)
 		}
 	}
@@ -206,8 +214,8 @@ func DeletionLayers(objs []core.Object) [][]core.Object {
 	return layers
 }
 
-// creationOrder lists objs so that every child comes after each child it
-// depends on (DependenciesOf), the security groups whose rules name each
+// creationOrder lists objs, as markDependencies annotated them, so that every
+// child comes after each child it depends on, the security groups whose rules name each
 // other together; among the children free to come next, the kind order of
 // ack.Kinds() and then the given order decide. Dependencies on children not
 // in objs are ignored.
@@ -221,7 +229,9 @@ func creationOrder(objs []core.Object) []core.Object {
 	}
 	deps := map[Key][]Key{}
 	for _, o := range byKind {
-		for _, d := range DependenciesOf(o) {
+		// Rendered objects carry every dependency in their annotation (walking
+		// the references again costs a reflection pass per object).
+		for _, d := range annotatedDependencies(o) {
 			if present[d] {
 				deps[KeyOf(o)] = append(deps[KeyOf(o)], d)
 			}
