@@ -94,6 +94,9 @@ type scope struct {
 	deleting *deletingFacts
 	// finalized is set once the finalizer is removed: the stack is gone.
 	finalized bool
+	// before is the stack's status as read at the start of the pass: what
+	// is already written.
+	before *platformv1alpha1.DocuFlowStackStatus
 	// blocked holds the children not created yet because a child they
 	// depend on is not synced, with what they wait for.
 	blocked map[childKey]string
@@ -124,8 +127,8 @@ func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 
-	s := &scope{stack: stack, blocked: map[childKey]string{}}
 	before := stack.Status.DeepCopy()
+	s := &scope{stack: stack, blocked: map[childKey]string{}, before: before}
 	defer func() {
 		if err := r.writeStatus(ctx, s, before, retErr); err != nil {
 			retErr = errors.Join(retErr, err)

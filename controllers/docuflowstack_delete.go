@@ -101,6 +101,11 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 // ACK finishing the deletion.
 func (r *DocuFlowStackReconciler) deleteChild(ctx context.Context, s *scope, obj core.Object, retain bool, policy platformv1alpha1.DeletionPolicy, since time.Time) (string, error) {
 	who := childName(obj)
+	if retain {
+		// Recorded in any case: an operator stopped between its deletion
+		// request and its status write leaves it to its successor.
+		s.stack.Status.Retained = appendUnique(s.stack.Status.Retained, retainedEntry(obj))
+	}
 	if !obj.GetDeletionTimestamp().IsZero() {
 		note := fmt.Sprintf("%s (ACK is deleting it since %s", who, obj.GetDeletionTimestamp().UTC().Format(time.RFC3339))
 		// A deletion AWS refused shows as ACK.Recoverable with AWS's error.
@@ -112,9 +117,11 @@ func (r *DocuFlowStackReconciler) deleteChild(ctx context.Context, s *scope, obj
 	if ready, note, err := r.prepareForDeletion(ctx, obj, policy, retain, since); err != nil || !ready {
 		return who + " (" + note + ")", err
 	}
-	if retain {
-		s.stack.Status.Retained = appendUnique(s.stack.Status.Retained, retainedEntry(obj))
-		// ACK lets go of it in AWS when its object goes.
+	if retain && !slices.Contains(s.before.Retained, retainedEntry(obj)) {
+		// The status read at the start of the pass does not list it yet:
+		// this pass writes it, the next one asks for the deletion (after
+		// which ACK lets go of it in AWS), so no restart can lose it.
+		return who + " (recording it as retained)", nil
 	}
 	if err := r.Delete(ctx, obj); err != nil && !apierrors.IsNotFound(err) {
 		return "", fmt.Errorf("deleting %s: %w", who, err)
