@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
@@ -63,13 +64,13 @@ func (t Tree) WriteText(w io.Writer, o Options) error {
 			branch, indent = "└─ ", "   "
 		}
 		state := g.Reason
-		if g.Status == "True" {
+		if g.Status == string(metav1.ConditionTrue) {
 			state = platformv1alpha1.ReasonReady
 		}
 		row := []cell{
 			{text: branch + g.Family + groupSuffix(g)},
 			{text: ""},
-			{text: state, color: stateColor(g.Status == "True", g.Reason)},
+			{text: state, color: stateColor(g.Status == string(metav1.ConditionTrue), g.Reason)},
 			{text: ""},
 			{text: ""},
 		}
@@ -77,7 +78,7 @@ func (t Tree) WriteText(w io.Writer, o Options) error {
 			row = append(row, cell{text: ""}, cell{text: ""})
 		}
 		msg := ""
-		if g.Status != "True" {
+		if g.Status != string(metav1.ConditionTrue) {
 			msg = g.Message
 		}
 		tb.row(append(row, cell{text: msg})...)
@@ -197,7 +198,7 @@ func stateColor(ready bool, reason string) string {
 // syncedColor colours ACK's Synced condition.
 func syncedColor(s string) string {
 	switch s {
-	case "True":
+	case string(metav1.ConditionTrue):
 		return green
 	case "-", "probe":
 		return ""

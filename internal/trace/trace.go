@@ -298,7 +298,7 @@ func deletingView(groups map[string]*Group) {
 			continue
 		}
 		g.Children = kept
-		g.Status, g.Reason, g.Message = "False", ReasonDeleting, ""
+		g.Status, g.Reason, g.Message = string(metav1.ConditionFalse), ReasonDeleting, ""
 	}
 }
 
