@@ -302,12 +302,41 @@ type ServiceSpec struct {
 	Env []EnvVar `json:"env,omitempty"`
 
 	// HealthCheckPath is the HTTP path the load balancer probes, starting
-	// with "/".
-	// +kubebuilder:default="/healthz"
+	// with "/". The default, /readyz, fails while the task cannot reach the
+	// database, so the load balancer stops sending it requests.
+	// +kubebuilder:default="/readyz"
 	// +kubebuilder:validation:MaxLength=1024
 	// +kubebuilder:validation:Pattern=`^/[^\s]*$`
 	// +optional
 	HealthCheckPath string `json:"healthCheckPath,omitempty"`
+
+	// Auth is how the API authenticates its callers: OpenID Connect bearer
+	// tokens from one issuer. Without it the API refuses every /api/ request
+	// with 401; the health endpoints stay open.
+	// +optional
+	Auth *ServiceAuthSpec `json:"auth,omitempty"`
+}
+
+// ServiceAuthSpec names the OpenID Connect issuer whose tokens the API accepts.
+type ServiceAuthSpec struct {
+	// Issuer is the issuer URL (the token's iss claim); the API reads its
+	// signing keys from the issuer's discovery document.
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:Pattern=`^https://[^\s]+$`
+	Issuer string `json:"issuer"`
+
+	// Audience is the value the token's aud claim must contain.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^[^\s]+$`
+	Audience string `json:"audience"`
+
+	// AdminGroup is a value of the token's groups claim (or a scope) that lets
+	// a caller see and change every document, not only its own.
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^[^\s]+$`
+	// +optional
+	AdminGroup string `json:"adminGroup,omitempty"`
 }
 
 // AccessLogsSpec sends the load balancer's access logs to S3.

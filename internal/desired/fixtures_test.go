@@ -39,7 +39,7 @@ func newStack(name string, opts ...stackOption) *platformv1alpha1.DocuFlowStack 
 				ContainerPort:   8080,
 				CPU:             512,
 				Memory:          1024,
-				HealthCheckPath: "/healthz",
+				HealthCheckPath: "/readyz",
 			},
 			LoadBalancer: platformv1alpha1.LoadBalancerSpec{
 				CertificateARN: ptrTo("arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-1111-2222-3333-444455556666"),

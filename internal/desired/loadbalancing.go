@@ -5,6 +5,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/docuflow/docuflow-operator/app/contract"
 	elbv2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/elbv2/v1alpha1"
 )
 
@@ -33,7 +34,7 @@ const (
 	healthyThreshold           = 2
 	unhealthyThreshold         = 3
 	healthyHTTPCodes           = "200-399"
-	defaultHealthCheckPath     = "/healthz"
+	defaultHealthCheckPath     = contract.ReadinessPath
 )
 
 // elbMeta is the TypeMeta of an ELBv2 kind.

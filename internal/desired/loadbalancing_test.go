@@ -32,7 +32,7 @@ func TestTargetGroupNeverDeclaresTargets(t *testing.T) {
 			}
 			s := tg.Spec
 			if *s.TargetType != "ip" || *s.Protocol != "HTTP" || *s.ProtocolVersion != "HTTP1" || *s.Port != 8080 ||
-				refTo(s.VPCRef) != c.stack.Name+"-vpc" || *s.HealthCheckPath != "/healthz" || *s.HealthCheckPort != "traffic-port" ||
+				refTo(s.VPCRef) != c.stack.Name+"-vpc" || *s.HealthCheckPath != "/readyz" || *s.HealthCheckPort != "traffic-port" ||
 				*s.Matcher.HTTPCode != "200-399" || *s.Attributes[0].Key != "deregistration_delay.timeout_seconds" || *s.Attributes[0].Value != "30" {
 				t.Errorf("TargetGroup %s spec = %+v", tg.Name, s)
 			}

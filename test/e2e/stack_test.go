@@ -252,7 +252,7 @@ func assertAWSHoldsThePromises(t *testing.T, stack *platformv1alpha1.DocuFlowSta
 		t.Fatal(err)
 	}
 	tg := tgs.TargetGroups[0]
-	check(aws.ToString(tg.HealthCheckPath) == "/healthz" && string(tg.HealthCheckProtocol) == "HTTP" && aws.ToInt32(tg.HealthCheckIntervalSeconds) == 15 &&
+	check(aws.ToString(tg.HealthCheckPath) == "/readyz" && string(tg.HealthCheckProtocol) == "HTTP" && aws.ToInt32(tg.HealthCheckIntervalSeconds) == 15 &&
 		aws.ToInt32(tg.HealthyThresholdCount) == 2 && aws.ToInt32(tg.UnhealthyThresholdCount) == 3 && tg.Matcher != nil && aws.ToString(tg.Matcher.HttpCode) == "200-399" &&
 		string(tg.TargetType) == "ip", "target group health check %+v", tg)
 

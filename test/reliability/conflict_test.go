@@ -90,7 +90,7 @@ func waitRestored(t *testing.T, key, db, tg client.ObjectKey) {
 		if err := k8s.Get(context.Background(), tg, g); err != nil {
 			return err
 		}
-		if g.Spec.HealthCheckPath == nil || *g.Spec.HealthCheckPath != "/healthz" {
+		if g.Spec.HealthCheckPath == nil || *g.Spec.HealthCheckPath != "/readyz" {
 			return fmt.Errorf("TargetGroup healthCheckPath is %v", g.Spec.HealthCheckPath)
 		}
 		stack := getStack(t, key)

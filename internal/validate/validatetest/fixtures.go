@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	"github.com/docuflow/docuflow-operator/app/contract"
 	"github.com/docuflow/docuflow-operator/internal/controlplane"
 )
 
@@ -94,7 +95,7 @@ func ExpectedDefaults() map[string]any {
 		"service.containerPort":           int32(8080),
 		"service.cpu":                     int32(512),
 		"service.memory":                  int32(1024),
-		"service.healthCheckPath":         "/healthz",
+		"service.healthCheckPath":         contract.ReadinessPath,
 		"loadBalancer.allowedCIDRs":       "0.0.0.0/0",
 		"loadBalancer.sslPolicy":          "ELBSecurityPolicy-TLS13-1-2-2021-06",
 		"loadBalancer.idleTimeoutSeconds": int32(60),
