@@ -104,7 +104,7 @@ func (r *DocuFlowStackReconciler) deleteChild(ctx context.Context, s *scope, obj
 	if retain {
 		// Recorded in any case: an operator stopped between its deletion
 		// request and its status write leaves it to its successor.
-		s.stack.Status.Retained = appendUnique(s.stack.Status.Retained, retainedEntry(obj))
+		s.stack.Status.Retained = appendUnique(s.stack.Status.Retained, retainedEntry(s.stack, obj))
 	}
 	if !obj.GetDeletionTimestamp().IsZero() {
 		note := fmt.Sprintf("%s (ACK is deleting it since %s", who, obj.GetDeletionTimestamp().UTC().Format(time.RFC3339))
@@ -117,7 +117,7 @@ func (r *DocuFlowStackReconciler) deleteChild(ctx context.Context, s *scope, obj
 	if ready, note, err := r.prepareForDeletion(ctx, obj, policy, retain, since); err != nil || !ready {
 		return who + " (" + note + ")", err
 	}
-	if retain && !slices.Contains(s.before.Retained, retainedEntry(obj)) {
+	if retain && !slices.Contains(s.before.Retained, retainedEntry(s.stack, obj)) {
 		// The status read at the start of the pass does not list it yet:
 		// this pass writes it, the next one asks for the deletion (after
 		// which ACK lets go of it in AWS), so no restart can lose it.
@@ -226,9 +226,10 @@ func waveStart(objs []core.Object, now time.Time) time.Time {
 
 func childName(obj core.Object) string { return kindOf(obj) + " " + obj.GetName() }
 
-// retainedEntry names a released child and its AWS identity.
-func retainedEntry(obj core.Object) string {
-	if arn := obj.ACKStatus().ARN(); arn != "" {
+// retainedEntry names a released child and its AWS identity, when ACK's
+// record of that identity is the stack's own (desired.Trusted).
+func retainedEntry(stack *platformv1alpha1.DocuFlowStack, obj core.Object) string {
+	if arn := obj.ACKStatus().ARN(); arn != "" && desired.Trusted(stack, obj) {
 		return fmt.Sprintf("%s (%s)", childName(obj), arn)
 	}
 	return childName(obj)

@@ -128,6 +128,23 @@ func ReadBuildInputs(stack *platformv1alpha1.DocuFlowStack, children []core.Obje
 		if c == nil || c.GetNamespace() != stack.Namespace {
 			continue
 		}
+		if !Trusted(stack, c) {
+			// Its values may be another tenant's (a name collision leaves
+			// the child Terminal with what AWS holds under that name); only
+			// the fact that the object exists is kept.
+			switch o := c.(type) {
+			case *rdsv1alpha1.DBInstance:
+				obs.DBInstanceExists = obs.DBInstanceExists || o.Name == name(componentDB)
+			case *ecsv1alpha1.Service:
+				if o.Name == name(componentService) {
+					// The operator's own annotations and spec still count;
+					// what ECS reported does not.
+					obs.Service = readService(o)
+					obs.Service.Synced, obs.Service.PrimaryTaskDefinition = false, ""
+				}
+			}
+			continue
+		}
 		switch o := c.(type) {
 		case *ec2v1alpha1.VPC:
 			if o.Name == name(componentVPC) && o.Status.VPCID != nil {

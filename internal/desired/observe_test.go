@@ -177,3 +177,77 @@ func TestObserve(t *testing.T) {
 		})
 	}
 }
+
+// terminal marks a child the way ACK marks one whose AWS name is taken: it
+// copies what AWS holds under that name into the status, then gives up.
+func terminal[T core.Object](o T) T {
+	st := o.ACKStatus()
+	st.Conditions = append(st.Conditions, &ackv1alpha1.Condition{
+		Type: ackv1alpha1.ConditionTypeTerminal, Status: corev1.ConditionTrue,
+		Message: ptrTo("resource already exists"),
+	})
+	return o
+}
+
+// ownedBy sets the account and region ACK reports owning the child.
+func ownedBy[T core.Object](o T, account, region string) T {
+	md := o.ACKStatus().ACKResourceMetadata
+	acct, reg := ackv1alpha1.AWSAccountID(account), ackv1alpha1.AWSRegion(region)
+	md.OwnerAccountID, md.Region = &acct, &reg
+	return o
+}
+
+// TestAnotherTenantsValuesAreNeverRead: two stacks of one name in two
+// namespaces (or a squatted name) leave the second one's children Terminal
+// with the first tenant's ARNs in their status (security review H1). None of
+// those values may reach the rendered children (the alarms, the task
+// definition) or the stack's status; nor may an ARN of another region or of
+// an account other than the one ACK reports owning the child.
+func TestAnotherTenantsValuesAreNeverRead(t *testing.T) {
+	kids, all := everyChild(t)
+	victimLB := "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/prod-alb/victim"
+	db := observedDB("prod-db", "arn:aws:secretsmanager:us-east-1:123456789012:secret:victim")
+	db.Status.Endpoint = &rdsv1alpha1.Endpoint{Address: ptrTo("victim.rds.amazonaws.com"), Port: ptrTo(int64(5432))}
+	lb := terminal(withARN(&elbv2v1alpha1.LoadBalancer{ObjectMeta: meta("prod-alb")}, victimLB))
+	lb.Status.DNSName = ptrTo("victim.elb.amazonaws.com")
+	svc := terminal(observedService("prod-api", all.ServiceARN, map[string]int64{"PRIMARY": 9}))
+	svc.Spec.TaskDefinition = ptrTo(all.ServiceTaskDefinitionARN)
+	untrusted := []core.Object{
+		lb,
+		terminal(withARN(&elbv2v1alpha1.TargetGroup{ObjectMeta: meta("prod-api")}, all.TargetGroupARN)),
+		terminal(withARN(&iamv1alpha1.Role{ObjectMeta: meta("prod-task-execution")}, all.ExecutionRoleARN)),
+		terminal(db),
+		terminal(observedVPC("team-docs", "prod-vpc", "vpc-victim")),
+		svc,
+		// Not Terminal, but the ARN is in another region than the stack's,
+		// or another account than ACK's own.
+		ownedBy(observedLogGroup("prod-app", "arn:aws:logs:eu-west-1:123456789012:log-group:/x"), "123456789012", "us-east-1"),
+		ownedBy(observedLogGroup("prod-vpc-flow-logs", "arn:aws:logs:us-east-1:999999999999:log-group:/y"), "123456789012", "us-east-1"),
+	}
+	got := ReadBuildInputs(newStack("prod"), untrusted)
+	want := Observed{
+		DBInstanceExists: true,
+		Service:          ServiceObservation{Exists: true, TaskDefinition: all.ServiceTaskDefinitionARN},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ReadBuildInputs() = %+v, want only that the database and service exist: %+v", got, want)
+	}
+
+	stack := newStack("prod")
+	ReadEndpoints(stack, untrusted)
+	ReadRollout(stack, untrusted)
+	if st := stack.Status; st.URL != "" || st.LoadBalancerDNSName != "" || st.Database != nil || st.Tasks != "" || st.Rollout != nil {
+		t.Errorf("the status shows another tenant's values: url %q, dns %q, database %+v, tasks %q, rollout %+v",
+			st.URL, st.LoadBalancerDNSName, st.Database, st.Tasks, st.Rollout)
+	}
+
+	// The same children, trusted, are read: the test can fail.
+	trusted := ReadBuildInputs(newStack("prod"), kids)
+	if trusted.LoadBalancerARN == "" || trusted.DBEndpointAddress == "" || trusted.ExecutionRoleARN == "" {
+		t.Errorf("trusted children were not read: %+v", trusted)
+	}
+	own := ownedBy(observedLogGroup("prod-app", all.AppLogGroupARN), "123456789012", "us-east-1")
+	if got := ReadBuildInputs(newStack("prod"), []core.Object{own}); got.AppLogGroupARN != all.AppLogGroupARN {
+		t.Errorf("a log group in the stack's own account and region was not read: %+v", got)
+	}
+}

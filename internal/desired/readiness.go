@@ -241,6 +241,53 @@ func probeState(who, controller string, g Gate) State {
 	return State{Reason: platformv1alpha1.ReasonCreating, Message: fmt.Sprintf("%s: waiting for the %s ACK controller to answer the IgnoreFieldDrift gate probe", who, controller)}
 }
 
+// Trusted reports whether the values ACK wrote into the child's status are the
+// stack's own, so that they may flow into other children and the stack's
+// status. A Terminal child is not trusted: when an AWS name is already taken,
+// ACK marks the child Terminal ("resource already exists") and still copies
+// what AWS holds under that name (another tenant's ARNs) into its status. Nor
+// is a child whose ARN names a region other than the stack's, or an account
+// other than the one ACK reports owning it. Gate probes are Terminal by design
+// and carry no values; they are trusted.
+func Trusted(stack *platformv1alpha1.DocuFlowStack, obj core.Object) bool {
+	if _, probe := IsProbe(obj); probe {
+		return true
+	}
+	if IsTerminal(obj) {
+		return false
+	}
+	md := obj.ACKStatus().ACKResourceMetadata
+	if md == nil {
+		return true
+	}
+	if md.Region != nil && string(*md.Region) != "" && string(*md.Region) != stack.Spec.Region {
+		return false
+	}
+	if md.ARN == nil {
+		return true
+	}
+	a, ok := parseARN(string(*md.ARN))
+	if !ok {
+		return false
+	}
+	if a.region != "" && a.region != stack.Spec.Region {
+		return false
+	}
+	return md.OwnerAccountID == nil || string(*md.OwnerAccountID) == "" || a.account == "" || a.account == string(*md.OwnerAccountID)
+}
+
+// arn is the part of an Amazon Resource Name that says where it lives.
+type arn struct{ region, account string }
+
+// parseARN splits "arn:partition:service:region:account:resource".
+func parseARN(s string) (arn, bool) {
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" {
+		return arn{}, false
+	}
+	return arn{region: parts[3], account: parts[4]}, true
+}
+
 // IsTerminal reports whether ACK gave up on the child until its spec changes.
 func IsTerminal(obj core.Object) bool {
 	return isTrue(obj.ACKStatus().Condition(ackv1alpha1.ConditionTypeTerminal))

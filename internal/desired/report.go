@@ -26,6 +26,9 @@ func ReadEndpoints(stack *platformv1alpha1.DocuFlowStack, children []core.Object
 	st := &stack.Status
 	st.URL, st.LoadBalancerDNSName, st.Tasks, st.Database = "", "", "", nil
 	for _, obj := range children {
+		if !Trusted(stack, obj) {
+			continue
+		}
 		switch o := obj.(type) {
 		case *elbv2v1alpha1.LoadBalancer:
 			if dns := ptr.Deref(o.Status.DNSName, ""); dns != "" {
@@ -66,7 +69,7 @@ func ReadRollout(stack *platformv1alpha1.DocuFlowStack, children []core.Object) 
 	st.Rollout = nil
 	var svc *ecsv1alpha1.Service
 	for _, obj := range children {
-		if s, ok := obj.(*ecsv1alpha1.Service); ok {
+		if s, ok := obj.(*ecsv1alpha1.Service); ok && Trusted(stack, s) {
 			svc = s
 		}
 	}
