@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -75,6 +77,11 @@ func (r *DocuFlowStackReconciler) applyChildren(ctx context.Context, s *scope) e
 			}
 		}
 		setAnnotation(obj, annotationInputs, inputs(obj))
+		if live != nil {
+			if err := r.revokeForeignGrants(ctx, s.stack, obj, live); err != nil {
+				return err
+			}
+		}
 		need, why := writecheck.NeedsWrite(obj, live)
 		if !need && live != nil && desired.IsTerminal(live) && live.GetAnnotations()[annotationInputs] != obj.GetAnnotations()[annotationInputs] {
 			// ACK retries a Terminal resource only when its generation
@@ -111,6 +118,27 @@ func (r *DocuFlowStackReconciler) applyChildren(ctx context.Context, s *scope) e
 		})
 	}
 	return g.Wait()
+}
+
+// revokeForeignGrants takes away what a live child grants beyond the stack's
+// rendering (desired.ForeignGrants): a merge patch, because server-side
+// apply leaves the fields of other writers alone. It is recorded as a
+// warning event on the stack.
+func (r *DocuFlowStackReconciler) revokeForeignGrants(ctx context.Context, stack *platformv1alpha1.DocuFlowStack, want, live core.Object) error {
+	patch, what := desired.ForeignGrants(want, live)
+	if patch == nil {
+		return nil
+	}
+	raw, err := json.Marshal(patch)
+	if err != nil {
+		return fmt.Errorf("encoding the revocation for %s: %w", childName(live), err)
+	}
+	if err := r.Patch(ctx, live, client.RawPatch(types.MergePatchType, raw), client.FieldOwner(FieldManager)); err != nil {
+		return fmt.Errorf("revoking %s on %s: %w", what, childName(live), err)
+	}
+	ctrl.LoggerFrom(ctx).Info("Revoked a grant the stack does not make", "kind", kindOf(live), "name", live.GetName(), "grant", what)
+	r.Recorder.Eventf(stack, nil, "Warning", "GrantRevoked", "Apply", "%s", eventNote(fmt.Sprintf("%s carried %s, which the stack does not grant; removed.", childName(live), what)))
+	return nil
 }
 
 // annotationInputs records, on every child, a fingerprint of what it was

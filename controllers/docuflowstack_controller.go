@@ -69,6 +69,14 @@ type DocuFlowStackReconciler struct {
 	// written), and the cache can lag the operator's own last status write.
 	// SetupWithManager sets the manager's; nil reads through Client.
 	APIReader client.Reader
+	// InstallationID goes into the scope of every new stack's AWS names
+	// (desired.AWSNameScope), so that two clusters sharing an AWS account
+	// never collide. A stack's scope is recorded on it when it is first
+	// reconciled and never recomputed: changing the ID renames nothing.
+	InstallationID string
+	// Platform is what the installation sets on every stack's children,
+	// beyond the reach of the stack's spec.
+	Platform desired.Platform
 }
 
 // StatusFieldManager is the field manager the operator applies the stack's
@@ -148,16 +156,30 @@ func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		return r.reconcileDelete(ctx, s)
 	}
 	// The finalizer goes on before the first child exists, so no child can
-	// outlive the stack by accident.
-	if !controllerutil.ContainsFinalizer(stack, Finalizer) {
-		patch := client.MergeFrom(stack.DeepCopy())
+	// outlive the stack by accident; so does the record of how the stack's
+	// AWS names are made, so that they never change under it (a stack the
+	// operator found with children is one an older operator created: it
+	// keeps its unscoped names).
+	_, named := stack.Annotations[desired.AnnotationAWSNames]
+	if !controllerutil.ContainsFinalizer(stack, Finalizer) || !named {
+		patch := client.MergeFromWithOptions(stack.DeepCopy(), client.MergeFromWithOptimisticLock{})
 		controllerutil.AddFinalizer(stack, Finalizer)
+		if !named {
+			names, err := desired.AWSNamesFor(stack, r.InstallationID, s.observedList())
+			if err != nil {
+				s.facts.InvalidSpec = err
+				return ctrl.Result{}, reconcile.TerminalError(err)
+			}
+			metav1.SetMetaDataAnnotation(&stack.ObjectMeta, desired.AnnotationAWSNames, names)
+		}
 		if err := r.Patch(ctx, stack, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding the finalizer to DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)
+			return ctrl.Result{}, fmt.Errorf("adding the finalizer and the AWS name record to DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)
 		}
 	}
 
-	s.desired, err = desired.Build(stack, desired.ReadBuildInputs(stack, s.observedList()))
+	inputs := desired.ReadBuildInputs(stack, s.observedList())
+	inputs.Platform = r.Platform
+	s.desired, err = desired.Build(stack, inputs)
 	if err != nil {
 		s.facts.InvalidSpec = err
 		reconcileErrors.WithLabelValues("spec").Inc()

@@ -68,7 +68,7 @@ func cloudwatchMeta() metav1.TypeMeta {
 // unique per account and region, so it includes the namespace, like the log
 // group names.
 func (b *builder) alarmName(component string) string {
-	return "docuflow/" + b.stack.Namespace + "/" + b.stack.Name + "/" + component
+	return "docuflow/" + b.awsPath(component)
 }
 
 // alarms renders the CloudWatch alarms notifying spec.observability's topic,
@@ -92,15 +92,15 @@ func (b *builder) alarms() {
 	}
 	lbKey := Key{"LoadBalancer", b.name(componentLoadBalancer, KubernetesName)}
 	tgKey := Key{"TargetGroup", b.name(componentTargetGroup, KubernetesName)}
-	svcKey := Key{"Service", b.serviceName()}
+	svcKey := Key{"Service", b.name(componentService, KubernetesName)}
 	dbKey := Key{"DBInstance", b.name(componentDB, KubernetesName)}
 	lb := [2]string{"LoadBalancer", loadBalancerDimension(b.obs.LoadBalancerARN)}
 	tg := [2]string{"TargetGroup", targetGroupDimension(b.obs.TargetGroupARN)}
 	svc := [][2]string{{"ClusterName", b.clusterName()}, {"ServiceName", b.serviceName()}}
-	db := [][2]string{{"DBInstanceIdentifier", b.name(componentDB, RDSName)}}
+	db := [][2]string{{"DBInstanceIdentifier", b.awsName(componentDB, RDSName)}}
 	var svcMissing, dbMissing []string
 	if b.obs.ServiceARN == "" {
-		svcMissing = []string{"Service " + b.serviceName() + " ARN"}
+		svcMissing = []string{"Service " + b.name(componentService, KubernetesName) + " ARN"}
 	}
 	if b.obs.DBEndpointAddress == "" {
 		dbMissing = []string{"DBInstance " + b.name(componentDB, KubernetesName) + " endpoint"}

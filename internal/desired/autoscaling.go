@@ -77,7 +77,7 @@ func targetGroupDimension(arn string) string {
 func (b *builder) autoscaling() {
 	targetName := b.name(componentScalableTarget, KubernetesName)
 	if b.obs.ServiceARN == "" {
-		b.wait(FamilyAutoscaling, "ScalableTarget", targetName, "Service "+b.serviceName()+" ARN")
+		b.wait(FamilyAutoscaling, "ScalableTarget", targetName, "Service "+b.name(componentService, KubernetesName)+" ARN")
 	} else {
 		target := &applicationautoscalingv1alpha1.ScalableTarget{
 			TypeMeta:   autoscalingMeta("ScalableTarget"),
@@ -92,7 +92,7 @@ func (b *builder) autoscaling() {
 		}
 		// The target names the service by its resource ID; there is no
 		// reference field.
-		b.uses(target, Key{"Service", b.serviceName()})
+		b.uses(target, Key{"Service", b.name(componentService, KubernetesName)})
 		b.emit(target)
 	}
 
@@ -138,7 +138,7 @@ func (b *builder) policy(component, metric string, target int32, resourceLabel s
 		TypeMeta:   autoscalingMeta("ScalingPolicy"),
 		ObjectMeta: objectMeta(b.stack, FamilyAutoscaling, component),
 		Spec: applicationautoscalingv1alpha1.ScalingPolicySpec{
-			PolicyName:        ptrTo(name),
+			PolicyName:        ptrTo(b.awsName(component, ECSName)),
 			ServiceNamespace:  ptrTo(scalingNamespace),
 			ResourceID:        ptrTo(b.scalingResourceID()),
 			ScalableDimension: ptrTo(scalingDimension),

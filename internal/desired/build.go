@@ -86,6 +86,17 @@ type Observed struct {
 	ELBv2IgnoreFieldDrift Gate
 	// RDSIgnoreFieldDrift is the rds controller's IgnoreFieldDrift gate.
 	RDSIgnoreFieldDrift Gate
+	// Platform is what the operator's installation sets (not read from a
+	// child; the caller fills it).
+	Platform Platform
+}
+
+// Platform is what the operator's installation sets on every stack's
+// children: outside the spec, so a tenant who writes stacks cannot change it.
+type Platform struct {
+	// IAMPermissionsBoundary is the ARN of the managed policy every role of
+	// every stack gets as its permissions boundary; "" sets none.
+	IAMPermissionsBoundary string
 }
 
 // ServiceObservation is what the operator needs to know about the live ECS
@@ -279,6 +290,8 @@ type builder struct {
 	deps map[core.Object][]Key
 	// svc is the rendered ECS Service, nil while it waits.
 	svc *ecsv1alpha1.Service
+	// scope is the stack's AnnotationAWSNames value, checked.
+	scope string
 }
 
 // Build renders the stack into the ACK objects it needs, given the values
@@ -291,7 +304,11 @@ func Build(stack *platformv1alpha1.DocuFlowStack, obs Observed) (Result, error) 
 	if stack.Name == "" || stack.Namespace == "" {
 		return Result{}, errors.New("rendering a DocuFlowStack without name or namespace")
 	}
-	b := &builder{stack: stack, s: Resolve(stack), obs: obs}
+	scope, err := awsNameScope(stack)
+	if err != nil {
+		return Result{}, fmt.Errorf("rendering DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)
+	}
+	b := &builder{stack: stack, s: Resolve(stack), obs: obs, scope: scope}
 	if b.s.Region == "" {
 		return Result{}, fmt.Errorf("rendering DocuFlowStack %s/%s: spec.region is empty", stack.Namespace, stack.Name)
 	}
@@ -325,9 +342,59 @@ func (b *builder) wait(family, kind, name string, missing ...string) {
 	b.waiting = append(b.waiting, Wait{Family: family, Kind: kind, Name: name, WaitsFor: strings.Join(missing, " and ")})
 }
 
-// name is Name for a component of this stack.
+// name is Name for a component of this stack: the metadata.name of a child.
 func (b *builder) name(component string, rule NameRule) string {
 	return Name(b.stack.Name, component, rule)
+}
+
+// awsName is the name a component of this stack has in AWS. A scoped stack's
+// names carry its scope (AnnotationAWSNames), and IAM names, global to the
+// account, carry the region as well; a legacy stack's are its metadata names.
+func (b *builder) awsName(component string, rule NameRule) string {
+	return awsNameIn(b.stack, b.scope, component, rule)
+}
+
+func awsNameIn(stack *platformv1alpha1.DocuFlowStack, scope, component string, rule NameRule) string {
+	if scope == AWSNamesLegacy {
+		return Name(stack.Name, component, rule)
+	}
+	prefix := stack.Name + "-" + scope
+	if rule == IAMRoleName {
+		prefix += "-" + stack.Spec.Region
+	}
+	return Name(prefix, component, rule)
+}
+
+// AWSName is the name the stack's component (for example "db", "alb",
+// "task-execution") has in AWS under rule, as Build renders it; tests and
+// tools that look a resource up in AWS use it.
+func AWSName(stack *platformv1alpha1.DocuFlowStack, component string, rule NameRule) (string, error) {
+	scope, err := awsNameScope(stack)
+	if err != nil {
+		return "", err
+	}
+	return awsNameIn(stack, scope, component, rule), nil
+}
+
+// AWSPathPrefix is "<namespace>/<name>[-<scope>]/", the part of the stack's
+// log group and alarm names that is the stack's own.
+func AWSPathPrefix(stack *platformv1alpha1.DocuFlowStack) (string, error) {
+	scope, err := awsNameScope(stack)
+	if err != nil {
+		return "", err
+	}
+	b := &builder{stack: stack, scope: scope}
+	return b.awsPath(""), nil
+}
+
+// awsPath is the "/"-separated form of the stack's scoped identity, for the
+// names (log groups, alarms) that are paths rather than labels.
+func (b *builder) awsPath(component string) string {
+	id := b.stack.Name
+	if b.scope != AWSNamesLegacy {
+		id += "-" + b.scope
+	}
+	return b.stack.Namespace + "/" + id + "/" + component
 }
 
 // kindRank is the position of each mirrored kind in ack.Kinds(), the

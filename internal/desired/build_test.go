@@ -71,17 +71,18 @@ func TestBuildCounts(t *testing.T) {
 			stack: newStack("prod", withAZs(3), withAlarmTopic(alarmTopic), withRequestsPerTarget(500)),
 			obs:   Observed{},
 			want: with(network3, map[string]int{
-				"LogGroup": 2, "Role": 1,
+				"LogGroup": 2,
 				"DBSubnetGroup": 2, "DBParameterGroup": 1,
 				"LoadBalancer": 1, "TargetGroup": 1, "Listener": 1,
 				"Cluster": 1,
 			}),
 			// Flow-log role, flow log, database and target group (until their
-			// gate probes answer), HTTPS listener, execution role, task
-			// definition, service, scalable target, two policies, eight
-			// alarms. The probes (a TargetGroup, a DBSubnetGroup) and the
-			// redirecting HTTP listener need nothing.
-			wantWaiting: 19,
+			// gate probes answer), HTTPS listener, execution and task roles
+			// (their trust policies name the account), task definition,
+			// service, scalable target, two policies, eight alarms. The
+			// probes (a TargetGroup, a DBSubnetGroup) and the redirecting
+			// HTTP listener need nothing.
+			wantWaiting: 20,
 		},
 		{
 			name:  "a development stack over two zones has one NAT gateway, no endpoints, no flow log and one HTTP listener",
@@ -102,14 +103,14 @@ func TestBuildCounts(t *testing.T) {
 			obs:   Observed{},
 			want: map[string]int{
 				"VPC": 1, "InternetGateway": 1, "RouteTable": 3, "Subnet": 4, "ElasticIPAddress": 1, "NATGateway": 1,
-				"SecurityGroup": 3, "LogGroup": 1, "Role": 1,
+				"SecurityGroup": 3, "LogGroup": 1,
 				"DBSubnetGroup": 2, "DBParameterGroup": 1,
 				"LoadBalancer": 1, "TargetGroup": 1,
 				"Cluster": 1,
 			},
-			// Database, target group, HTTP listener, execution role, task
-			// definition, service, scalable target, CPU policy.
-			wantWaiting: 8,
+			// Database, target group, HTTP listener, execution and task
+			// roles, task definition, service, scalable target, CPU policy.
+			wantWaiting: 9,
 		},
 	}
 	for _, tt := range tests {
@@ -151,13 +152,13 @@ func awsName(o core.Object) (name string, rule NameRule, ok bool) {
 	case *elbv2v1alpha1.TargetGroup:
 		return *v.Spec.Name, ELBName, true
 	case *ecsv1alpha1.Cluster:
-		return *v.Spec.Name, KubernetesName, true
+		return *v.Spec.Name, ECSName, true
 	case *ecsv1alpha1.Service:
-		return *v.Spec.Name, KubernetesName, true
+		return *v.Spec.Name, ECSName, true
 	case *ecsv1alpha1.TaskDefinition:
-		return *v.Spec.Family, KubernetesName, true
+		return *v.Spec.Family, ECSName, true
 	case *applicationautoscalingv1alpha1.ScalingPolicy:
-		return *v.Spec.PolicyName, KubernetesName, true
+		return *v.Spec.PolicyName, ECSName, true
 	}
 	return "", NameRule{}, false
 }

@@ -73,8 +73,8 @@ func strs(in ...string) []*string {
 
 // clusterName and serviceName are the AWS names of the ECS cluster and
 // service; the scalable target's resource ID and the alarms repeat them.
-func (b *builder) clusterName() string { return b.name(componentCluster, KubernetesName) }
-func (b *builder) serviceName() string { return b.name(componentService, KubernetesName) }
+func (b *builder) clusterName() string { return b.awsName(componentCluster, ECSName) }
+func (b *builder) serviceName() string { return b.awsName(componentService, ECSName) }
 
 // compute renders the ECS cluster, the task definition of the current
 // content and the service running it.
@@ -124,7 +124,7 @@ func (b *builder) compute() {
 		missing = append(missing, "TargetGroup "+tgName+" ARN")
 	}
 	if len(missing) > 0 {
-		b.wait(FamilyService, "Service", b.serviceName(), missing...)
+		b.wait(FamilyService, "Service", b.name(componentService, KubernetesName), missing...)
 		return
 	}
 	svc := b.service(taskDef, subnets, sg)
@@ -300,7 +300,9 @@ func (b *builder) taskDefinition() (*ecsv1alpha1.TaskDefinition, []string) {
 		ContainerDefinitions:    []*ecsv1alpha1.ContainerDefinition{container},
 		Tags:                    b.ecsTags(componentService),
 	}
-	name := Name(b.stack.Name, componentService+"-"+specHash(spec), KubernetesName)
+	// The family is the child's name (taskDefinitionFamily reads one from
+	// the other), so both carry the stack's AWS name scope.
+	name := b.awsName(componentService+"-"+specHash(spec), KubernetesName)
 	spec.Family = ptrTo(name)
 	meta := objectMeta(b.stack, FamilyService, componentService)
 	meta.Name = name
@@ -328,7 +330,11 @@ func specHash(spec ecsv1alpha1.TaskDefinitionSpec) string {
 // taskDefinitionName is the metadata.name the stack's task definition has
 // with the observed values, and false while values it needs are missing.
 func taskDefinitionName(stack *platformv1alpha1.DocuFlowStack, obs Observed) (string, bool) {
-	b := &builder{stack: stack, s: Resolve(stack), obs: obs}
+	scope, err := awsNameScope(stack)
+	if err != nil {
+		return "", false
+	}
+	b := &builder{stack: stack, s: Resolve(stack), obs: obs, scope: scope}
 	td, _ := b.taskDefinition()
 	if td == nil {
 		return "", false

@@ -85,7 +85,7 @@ func (b *builder) database() {
 		TypeMeta:   rdsMeta("DBSubnetGroup"),
 		ObjectMeta: objectMeta(b.stack, FamilyDatabase, componentDBSubnets),
 		Spec: rdsv1alpha1.DBSubnetGroupSpec{
-			Name:        ptrTo(b.name(componentDBSubnets, RDSName)),
+			Name:        ptrTo(b.awsName(componentDBSubnets, RDSName)),
 			Description: ptrTo("Private subnets of DocuFlow stack " + b.stack.Namespace + "/" + b.stack.Name),
 			SubnetRefs:  refs(b.privateSubnetNames()...),
 			Tags:        b.rdsTags(componentDBSubnets),
@@ -97,7 +97,7 @@ func (b *builder) database() {
 		TypeMeta:   rdsMeta("DBParameterGroup"),
 		ObjectMeta: objectMeta(b.stack, FamilyDatabase, pg),
 		Spec: rdsv1alpha1.DBParameterGroupSpec{
-			Name:        ptrTo(b.name(pg, RDSName)),
+			Name:        ptrTo(b.awsName(pg, RDSName)),
 			Family:      ptrTo("postgres" + major),
 			Description: ptrTo("PostgreSQL " + major + " settings of DocuFlow stack " + b.stack.Namespace + "/" + b.stack.Name),
 			ParameterOverrides: map[string]*string{
@@ -109,7 +109,7 @@ func (b *builder) database() {
 		},
 	})
 
-	identifier := b.name(componentDB, RDSName)
+	identifier := b.awsName(componentDB, RDSName)
 	meta := objectMeta(b.stack, FamilyDatabase, componentDB)
 	for k, v := range b.deletionAnnotations(identifier) {
 		meta.Annotations[k] = v

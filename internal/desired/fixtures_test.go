@@ -18,8 +18,11 @@ type stackOption func(*platformv1alpha1.DocuFlowStack)
 // 10.40.0.0/16 and an HTTPS certificate, changed by the options.
 func newStack(name string, opts ...stackOption) *platformv1alpha1.DocuFlowStack {
 	s := &platformv1alpha1.DocuFlowStack{
-		TypeMeta:   metav1.TypeMeta{APIVersion: platformv1alpha1.GroupVersion.String(), Kind: "DocuFlowStack"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "team-docs"},
+		TypeMeta: metav1.TypeMeta{APIVersion: platformv1alpha1.GroupVersion.String(), Kind: "DocuFlowStack"},
+		// Legacy AWS names ("<stack>-<component>") keep the expected names in
+		// these tests readable; TestAWSNamesAreScopedToTheStack covers the
+		// scoped names every new stack gets.
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "team-docs", Annotations: map[string]string{AnnotationAWSNames: AWSNamesLegacy}},
 		Spec: platformv1alpha1.DocuFlowStackSpec{
 			Region:  "us-east-1",
 			Profile: platformv1alpha1.ProfileProduction,

@@ -56,9 +56,10 @@ func policyJSON(p policyDocument) string {
 }
 
 // assumeRolePolicy lets the AWS service assume the role, restricted to
-// requests on behalf of the given account when it is known (the confused
-// deputy protection AWS recommends).
-func assumeRolePolicy(service, account string) string {
+// requests on behalf of the given account and, when sourceARN is set, from
+// resources matching it: the confused deputy protection AWS recommends
+// (aws:SourceAccount and aws:SourceArn).
+func assumeRolePolicy(service, account, sourceARN string) string {
 	st := statement{
 		Effect:    "Allow",
 		Principal: &principal{Service: service},
@@ -66,8 +67,42 @@ func assumeRolePolicy(service, account string) string {
 	}
 	if account != "" {
 		st.Condition = map[string]map[string]string{"StringEquals": {"aws:SourceAccount": account}}
+		if sourceARN != "" {
+			st.Condition["ArnLike"] = map[string]string{"aws:SourceArn": sourceARN}
+		}
 	}
 	return policyJSON(policyDocument{Version: policyVersion, Statement: []statement{st}})
+}
+
+// ecsSourceARN matches the ECS tasks of the stack's region and account, the
+// aws:SourceArn ECS sends when it assumes a task or execution role.
+func (b *builder) ecsSourceARN(account string) string {
+	if account == "" {
+		return ""
+	}
+	return "arn:" + arnPartition(b.obs.AppLogGroupARN) + ":ecs:" + b.s.Region + ":" + account + ":*"
+}
+
+// rolePath is the IAM path of the stack's roles: /docuflow/ for a stack with
+// scoped AWS names, so an account's IAM policies (the ACK IAM controller's
+// own, a permissions boundary's) can be limited to role/docuflow/*; "/" for
+// a legacy stack, whose roles exist already (IAM cannot move a role).
+func (b *builder) rolePath() *string {
+	if b.scope == AWSNamesLegacy {
+		return ptrTo("/")
+	}
+	return ptrTo(RolePath)
+}
+
+// RolePath is the IAM path of every role of a stack with scoped AWS names.
+const RolePath = "/docuflow/"
+
+// permissionsBoundary is the installation's permissions boundary, nil for none.
+func (b *builder) permissionsBoundary() *string {
+	if b.obs.Platform.IAMPermissionsBoundary == "" {
+		return nil
+	}
+	return ptrTo(b.obs.Platform.IAMPermissionsBoundary)
 }
 
 // arnAccount returns the account field of an ARN, or "".
@@ -119,7 +154,7 @@ func (b *builder) logTags(component string) map[string]*string {
 // It includes the namespace: log group names are unique per account and
 // region, and two namespaces may hold stacks of the same name.
 func (b *builder) logGroupName(component string) string {
-	return "/docuflow/" + b.stack.Namespace + "/" + b.stack.Name + "/" + component
+	return "/docuflow/" + b.awsPath(component)
 }
 
 // identity renders the application's log group, the task execution role ECS
@@ -155,18 +190,23 @@ func (b *builder) identity() {
 		b.emit(role)
 	}
 
+	// The task role waits, like the execution role, for the account its
+	// trust policy names; the task definition needs both anyway.
+	if b.obs.AppLogGroupARN == "" {
+		b.wait(FamilyService, "Role", b.name(componentTask, KubernetesName), "LogGroup "+appLogs+" ARN")
+		return
+	}
+	account := arnAccount(b.obs.AppLogGroupARN)
 	b.emit(&iamv1alpha1.Role{
 		TypeMeta:   iamMeta(),
 		ObjectMeta: objectMeta(b.stack, FamilyService, componentTask),
 		Spec: iamv1alpha1.RoleSpec{
-			Name:               ptrTo(b.name(componentTask, IAMRoleName)),
-			Path:               ptrTo("/"),
-			MaxSessionDuration: ptrTo(int64(roleMaxSessionSeconds)),
-			Description:        ptrTo("The DocuFlow API of stack " + b.stack.Namespace + "/" + b.stack.Name + " runs as this role; it has no permissions."),
-			// No account condition: the account is not known before the
-			// first children report their ARNs, and a role with no
-			// permissions gains nothing from being assumed.
-			AssumeRolePolicyDocument: ptrTo(assumeRolePolicy("ecs-tasks.amazonaws.com", "")),
+			Name:                     ptrTo(b.awsName(componentTask, IAMRoleName)),
+			Path:                     b.rolePath(),
+			PermissionsBoundary:      b.permissionsBoundary(),
+			MaxSessionDuration:       ptrTo(int64(roleMaxSessionSeconds)),
+			Description:              ptrTo("The DocuFlow API of stack " + b.stack.Namespace + "/" + b.stack.Name + " runs as this role; it has no permissions."),
+			AssumeRolePolicyDocument: ptrTo(assumeRolePolicy("ecs-tasks.amazonaws.com", account, b.ecsSourceARN(account))),
 			Tags:                     b.iamTags(componentTask),
 		},
 	})
@@ -214,11 +254,12 @@ func (b *builder) taskExecutionRole() *iamv1alpha1.Role {
 		TypeMeta:   iamMeta(),
 		ObjectMeta: objectMeta(b.stack, FamilyService, componentTaskExecution),
 		Spec: iamv1alpha1.RoleSpec{
-			Name:                     ptrTo(b.name(componentTaskExecution, IAMRoleName)),
-			Path:                     ptrTo("/"),
+			Name:                     ptrTo(b.awsName(componentTaskExecution, IAMRoleName)),
+			Path:                     b.rolePath(),
+			PermissionsBoundary:      b.permissionsBoundary(),
 			MaxSessionDuration:       ptrTo(int64(roleMaxSessionSeconds)),
 			Description:              ptrTo("ECS starts the DocuFlow tasks of stack " + b.stack.Namespace + "/" + b.stack.Name + " with this role."),
-			AssumeRolePolicyDocument: ptrTo(assumeRolePolicy("ecs-tasks.amazonaws.com", arnAccount(b.obs.AppLogGroupARN))),
+			AssumeRolePolicyDocument: ptrTo(assumeRolePolicy("ecs-tasks.amazonaws.com", arnAccount(b.obs.AppLogGroupARN), b.ecsSourceARN(arnAccount(b.obs.AppLogGroupARN)))),
 			InlinePolicies: map[string]*string{
 				"task-execution": ptrTo(policyJSON(policyDocument{Version: policyVersion, Statement: statements})),
 			},

@@ -105,7 +105,7 @@ func (b *builder) loadBalancing() {
 		TypeMeta:   elbMeta("LoadBalancer"),
 		ObjectMeta: objectMeta(b.stack, FamilyLoadBalancer, componentLoadBalancer),
 		Spec: elbv2v1alpha1.LoadBalancerSpec{
-			Name:              ptrTo(b.name(componentLoadBalancer, ELBName)),
+			Name:              ptrTo(b.awsName(componentLoadBalancer, ELBName)),
 			Type:              ptrTo("application"),
 			Scheme:            ptrTo("internet-facing"),
 			IPAddressType:     ptrTo("ipv4"),
@@ -176,7 +176,7 @@ func (b *builder) loadBalancing() {
 		TypeMeta:   elbMeta("TargetGroup"),
 		ObjectMeta: tgMeta,
 		Spec: elbv2v1alpha1.TargetGroupSpec{
-			Name:                       ptrTo(b.name(componentTargetGroup, ELBName)),
+			Name:                       ptrTo(b.awsName(componentTargetGroup, ELBName)),
 			TargetType:                 ptrTo("ip"),
 			Protocol:                   ptrTo("HTTP"),
 			ProtocolVersion:            ptrTo("HTTP1"),

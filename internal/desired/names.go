@@ -3,12 +3,15 @@ package desired
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	cloudwatchlogsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/cloudwatchlogs/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/ack/core"
 )
 
 // Labels, annotations and tag keys every child of a stack carries.
@@ -101,7 +104,80 @@ var (
 	RDSName = NameRule{MaxLength: 63, StartWithLetter: true, NoDoubleHyphen: true}
 	// SecurityGroupName is the rule for security group names.
 	SecurityGroupName = NameRule{MaxLength: 255}
+	// ECSName is the rule for ECS cluster and service names and task
+	// definition families.
+	ECSName = NameRule{MaxLength: 255}
 )
+
+// AnnotationAWSNames records on the stack how its AWS names are made, once,
+// before its first child exists: "legacy" for a stack created before AWS
+// names were scoped (its names stay "<stack>-<component>", since renaming
+// replaces resources), or the 8 hex characters of AWSNameScope. The operator
+// writes it; AWSNamesFor says what it writes.
+const AnnotationAWSNames = "platform.docuflow.io/aws-names"
+
+// AWSNamesLegacy is the AnnotationAWSNames value of a stack whose AWS names
+// predate scoping.
+const AWSNamesLegacy = "legacy"
+
+// AWSNameScope is the short, stable hash every scoped AWS name of a stack
+// carries: of the operator installation's ID, the namespace and the name, so
+// that stacks of one name in two namespaces or two clusters sharing an AWS
+// account never collide.
+func AWSNameScope(installationID, namespace, name string) string {
+	sum := sha256.Sum256([]byte(installationID + "\x00" + namespace + "\x00" + name))
+	return hex.EncodeToString(sum[:])[:hashLength]
+}
+
+// AWSNamesFor is the AnnotationAWSNames value the stack keeps: the one it
+// carries; else, when it has children already, the one their AWS names show
+// (an operator that did not scope names created it, or a tool that replaces
+// whole objects dropped the annotation); else its scope under
+// installationID. It fails when the children show none: renaming would
+// replace resources, so the operator stops and asks.
+func AWSNamesFor(stack *platformv1alpha1.DocuFlowStack, installationID string, children []core.Object) (string, error) {
+	if v, ok := stack.Annotations[AnnotationAWSNames]; ok {
+		return v, nil
+	}
+	if len(children) == 0 {
+		return AWSNameScope(installationID, stack.Namespace, stack.Name), nil
+	}
+	legacy := "/docuflow/" + stack.Namespace + "/" + stack.Name + "/"
+	scoped := "/docuflow/" + stack.Namespace + "/" + stack.Name + "-"
+	for _, c := range children {
+		lg, ok := c.(*cloudwatchlogsv1alpha1.LogGroup)
+		if !ok || lg.Spec.Name == nil {
+			continue
+		}
+		name := *lg.Spec.Name
+		if strings.HasPrefix(name, legacy) {
+			return AWSNamesLegacy, nil
+		}
+		if rest, ok := strings.CutPrefix(name, scoped); ok && len(rest) > hashLength && rest[hashLength] == '/' {
+			if scope := rest[:hashLength]; strings.Trim(scope, "0123456789abcdef") == "" {
+				return scope, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("the stack has children but no annotation %s, and no log group of it shows how its AWS names are made: set the annotation to %q for names without a scope, or to the 8 hex characters its AWS names carry", AnnotationAWSNames, AWSNamesLegacy)
+}
+
+// awsNameScope is the stack's AnnotationAWSNames value checked, or the scope
+// under an empty installation ID when the stack has none yet (a rendering
+// outside the operator, which writes the annotation before building).
+func awsNameScope(stack *platformv1alpha1.DocuFlowStack) (string, error) {
+	v, ok := stack.Annotations[AnnotationAWSNames]
+	if !ok {
+		return AWSNameScope("", stack.Namespace, stack.Name), nil
+	}
+	if v == AWSNamesLegacy {
+		return v, nil
+	}
+	if len(v) != hashLength || strings.Trim(v, "0123456789abcdef") != "" {
+		return "", fmt.Errorf("annotation %s is %q: it must be %q or the %d hex characters the operator wrote", AnnotationAWSNames, v, AWSNamesLegacy, hashLength)
+	}
+	return v, nil
+}
 
 // hashLength is the number of hex characters of the suffix a cut name gets.
 const hashLength = 8

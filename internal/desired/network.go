@@ -349,7 +349,11 @@ func (b *builder) flowLogs(vpcName string) {
 // account.
 func (b *builder) flowLogRole() *iamv1alpha1.Role {
 	group := logGroupARNBase(b.obs.FlowLogGroupARN)
-	trust := assumeRolePolicy("vpc-flow-logs.amazonaws.com", arnAccount(b.obs.FlowLogGroupARN))
+	account, source := arnAccount(b.obs.FlowLogGroupARN), ""
+	if account != "" {
+		source = "arn:" + arnPartition(b.obs.FlowLogGroupARN) + ":ec2:" + b.s.Region + ":" + account + ":vpc-flow-log/*"
+	}
+	trust := assumeRolePolicy("vpc-flow-logs.amazonaws.com", account, source)
 	delivery := policyJSON(policyDocument{Version: policyVersion, Statement: []statement{{
 		Sid:      "DeliverFlowLogs",
 		Effect:   "Allow",
@@ -360,8 +364,9 @@ func (b *builder) flowLogRole() *iamv1alpha1.Role {
 		TypeMeta:   iamMeta(),
 		ObjectMeta: objectMeta(b.stack, FamilyNetwork, componentFlowLogs),
 		Spec: iamv1alpha1.RoleSpec{
-			Name:                     ptrTo(b.name(componentFlowLogs, IAMRoleName)),
-			Path:                     ptrTo("/"),
+			Name:                     ptrTo(b.awsName(componentFlowLogs, IAMRoleName)),
+			Path:                     b.rolePath(),
+			PermissionsBoundary:      b.permissionsBoundary(),
 			MaxSessionDuration:       ptrTo(int64(roleMaxSessionSeconds)),
 			Description:              ptrTo("Lets VPC Flow Logs write the flow logs of DocuFlow stack " + b.stack.Namespace + "/" + b.stack.Name + "."),
 			AssumeRolePolicyDocument: ptrTo(trust),

@@ -50,7 +50,7 @@ func (b *builder) securityGroup(component, description string, ingress, egress [
 		TypeMeta:   ec2Meta("SecurityGroup"),
 		ObjectMeta: objectMeta(b.stack, FamilyNetwork, component),
 		Spec: ec2v1alpha1.SecurityGroupSpec{
-			Name:         ptrTo(b.name(component, SecurityGroupName)),
+			Name:         ptrTo(b.awsName(component, SecurityGroupName)),
 			Description:  ptrTo(description),
 			VPCRef:       ref(b.name(componentVPC, KubernetesName)),
 			IngressRules: ingress,

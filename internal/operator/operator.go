@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/controllers"
 	"github.com/docuflow/docuflow-operator/internal/ack"
+	"github.com/docuflow/docuflow-operator/internal/desired"
 )
 
 // Options are the manager's command-line settings.
@@ -48,9 +50,18 @@ type Options struct {
 	// WatchNamespaces, when set, limits the operator to the stacks (and the
 	// children) of these comma-separated namespaces.
 	WatchNamespaces string
+	// InstallationID goes into the AWS names of every new stack, so that
+	// operators in two clusters sharing an AWS account never collide.
+	InstallationID string
+	// IAMPermissionsBoundary is the ARN of the managed policy set as the
+	// permissions boundary of every role the stacks create; "" sets none.
+	IAMPermissionsBoundary string
 	// Zap are the logger's settings.
 	Zap zap.Options
 }
+
+// iamPolicyARN matches the ARN of a managed IAM policy, customer's or AWS's.
+var iamPolicyARN = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::(\d{12}|aws):policy/[\w+=,.@/-]{1,512}$`)
 
 // Bind registers the options as command-line flags with their defaults.
 func (o *Options) Bind(fs *flag.FlagSet) {
@@ -62,6 +73,8 @@ func (o *Options) Bind(fs *flag.FlagSet) {
 	fs.DurationVar(&o.StatusProgressInterval, "status-progress-interval", controllers.DefaultStatusProgressInterval, "How long after a stack's last status write a change that is progress only (children syncing inside a family whose condition keeps its status) may wait to be written; 0 writes every change.")
 	fs.StringVar(&o.WatchNamespaces, "watch-namespaces", "", "Comma-separated namespaces whose DocuFlowStacks this operator reconciles; empty: every namespace. The others' stacks are left alone (no finalizer, no status).")
 	fs.BoolVar(&o.EnableHTTP2, "enable-http2", false, "Serve metrics over HTTP/2 (off: HTTP/2 Rapid Reset and Stream Cancellation CVEs).")
+	fs.StringVar(&o.InstallationID, "installation-id", "", "Goes into the hash every new stack's AWS names carry, with the stack's namespace and name: give each cluster whose operator shares an AWS account its own. A stack records its hash when first reconciled, so changing this later renames nothing.")
+	fs.StringVar(&o.IAMPermissionsBoundary, "iam-permissions-boundary", "", "ARN of a managed IAM policy set as the permissions boundary of every role the stacks create (their task, execution and flow-log roles); empty sets none.")
 	o.Zap.BindFlags(fs)
 }
 
@@ -91,6 +104,9 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if o.SecureMetrics {
 		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
+	if b := o.IAMPermissionsBoundary; b != "" && !iamPolicyARN.MatchString(b) {
+		return nil, fmt.Errorf("--iam-permissions-boundary: %q is not the ARN of a managed IAM policy (arn:aws:iam::<account>:policy/<name>)", b)
+	}
 	cacheOpts := controllers.CacheOptions()
 	if nss := splitList(o.WatchNamespaces); len(nss) > 0 {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
@@ -118,6 +134,8 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Scheme:                  mgr.GetScheme(),
 		Recorder:                mgr.GetEventRecorder("docuflow-operator"),
 		DeletionProtectionGrace: o.DeletionProtectionGrace,
+		InstallationID:          o.InstallationID,
+		Platform:                desired.Platform{IAMPermissionsBoundary: o.IAMPermissionsBoundary},
 		StatusProgressInterval:  o.StatusProgressInterval,
 	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the DocuFlowStack controller: %w", err)

@@ -17,6 +17,7 @@ import (
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
 	ec2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ec2/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/desired"
 	"github.com/docuflow/docuflow-operator/internal/envtestutil"
 )
 
@@ -176,4 +177,35 @@ func ec2ID(o core.Object) string {
 		}
 	}
 	return ""
+}
+
+// awsNameOf is the AWS name of the stack's component, through the live
+// stack's record of how its AWS names are made while it exists.
+func awsNameOf(t *testing.T, stack *platformv1alpha1.DocuFlowStack, component string, rule desired.NameRule) string {
+	t.Helper()
+	n, err := desired.AWSName(liveOr(stack), component, rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// awsPathOf is the stack's own part of its log group and alarm names.
+func awsPathOf(t *testing.T, stack *platformv1alpha1.DocuFlowStack) string {
+	t.Helper()
+	p, err := desired.AWSPathPrefix(liveOr(stack))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// liveOr returns the stack as the API server holds it, or stack once it is
+// gone.
+func liveOr(stack *platformv1alpha1.DocuFlowStack) *platformv1alpha1.DocuFlowStack {
+	live := &platformv1alpha1.DocuFlowStack{}
+	if err := suite.k8s.Get(context.Background(), client.ObjectKeyFromObject(stack), live); err != nil {
+		return stack
+	}
+	return live
 }

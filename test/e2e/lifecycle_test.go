@@ -122,7 +122,7 @@ func TestRestartingEveryControllerMidConvergenceStillConverges(t *testing.T) {
 	assertEveryChildSynced(t, ns)
 
 	t.Run("deleting with Snapshot leaves a final snapshot, and so does deleting the same stack again", func(t *testing.T) {
-		instance := stack.Name + "-db"
+		instance := awsNameOf(t, stack, "db", desired.RDSName)
 		// Snapshots of an earlier run (go test -count) are not this one's.
 		earlier := finalSnapshots(t, instance)
 		finalSnapshots := func(t *testing.T, instance string) []string {
@@ -284,7 +284,7 @@ func TestALoadBalancerCreatedInTheCrashWindowSaysSoAndTheREADMEStepsRecoverIt(t 
 	ctx := context.Background()
 	ns := newNamespace(t)
 	stack := developmentStack(ns, "lost2", "10.53.0.0/16")
-	lbName := stack.Name + "-alb"
+	lbName := awsNameOf(t, stack, "alb", desired.ELBName)
 	var orphanARN string
 	createHoldingAnswer(ctx, t, stack, "CreateLoadBalancer", func() {
 		if orphanARN != "" {
@@ -392,18 +392,18 @@ func TestDeletingWithTheDeletePolicyLeavesNothing(t *testing.T) {
 			}
 		}
 	}
-	if lbs, err := c.elb.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{n + "-alb"}}); err == nil && len(lbs.LoadBalancers) > 0 {
+	if lbs, err := c.elb.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{awsNameOf(t, stack, "alb", desired.ELBName)}}); err == nil && len(lbs.LoadBalancers) > 0 {
 		left = append(left, "load balancer")
 	}
-	if tgs, err := c.elb.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{Names: []string{n + "-api"}}); err == nil && len(tgs.TargetGroups) > 0 {
+	if tgs, err := c.elb.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{Names: []string{awsNameOf(t, stack, "api", desired.ELBName)}}); err == nil && len(tgs.TargetGroups) > 0 {
 		left = append(left, "target group")
 	}
-	for _, role := range []string{n + "-task", n + "-task-execution", n + "-vpc-flow-logs"} {
+	for _, role := range []string{awsNameOf(t, stack, "task", desired.IAMRoleName), awsNameOf(t, stack, "task-execution", desired.IAMRoleName), awsNameOf(t, stack, "vpc-flow-logs", desired.IAMRoleName)} {
 		if _, err := c.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(role)}); err == nil {
 			left = append(left, "role "+role)
 		}
 	}
-	if g, err := c.logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/docuflow/" + ns + "/" + n + "/")}); err == nil && len(g.LogGroups) > 0 {
+	if g, err := c.logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/docuflow/" + awsPathOf(t, stack))}); err == nil && len(g.LogGroups) > 0 {
 		left = append(left, fmt.Sprintf("%d log groups", len(g.LogGroups)))
 	}
 	if len(left) > 0 {

@@ -127,14 +127,14 @@ func assertStatusMatchesAWS(t *testing.T, stack *platformv1alpha1.DocuFlowStack)
 	t.Helper()
 	ctx := context.Background()
 	now := getStack(t, stack)
-	lbs, err := suite.awsClients.elb.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{stack.Name + "-alb"}})
+	lbs, err := suite.awsClients.elb.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{awsNameOf(t, stack, "alb", desired.ELBName)}})
 	if err != nil || len(lbs.LoadBalancers) != 1 {
 		t.Fatalf("describing the load balancer: %v", err)
 	}
 	if want := "https://" + aws.ToString(lbs.LoadBalancers[0].DNSName); now.Status.URL != want {
 		t.Errorf("status.url = %q, AWS says %q", now.Status.URL, want)
 	}
-	dbs, err := suite.awsClients.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(stack.Name + "-db")})
+	dbs, err := suite.awsClients.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(awsNameOf(t, stack, "db", desired.RDSName))})
 	if err != nil || len(dbs.DBInstances) != 1 {
 		t.Fatalf("describing the database: %v", err)
 	}
@@ -182,20 +182,20 @@ func assertAWSHoldsThePromises(t *testing.T, stack *platformv1alpha1.DocuFlowSta
 	}
 	sort.Strings(got)
 	want := []string{
-		n + "-alb-sg in tcp 443-443 0.0.0.0/0",
-		n + "-alb-sg in tcp 80-80 0.0.0.0/0",
-		n + "-alb-sg out tcp 8080-8080 " + n + "-service-sg",
-		n + "-db-sg in tcp 5432-5432 " + n + "-service-sg",
-		n + "-service-sg in tcp 8080-8080 " + n + "-alb-sg",
-		n + "-service-sg out tcp 443-443 0.0.0.0/0",
-		n + "-service-sg out tcp 5432-5432 " + n + "-db-sg",
-		n + "-vpce-sg in tcp 443-443 " + stack.Spec.Network.VPCCIDR,
+		awsNameOf(t, stack, "alb-sg", desired.SecurityGroupName) + " in tcp 443-443 0.0.0.0/0",
+		awsNameOf(t, stack, "alb-sg", desired.SecurityGroupName) + " in tcp 80-80 0.0.0.0/0",
+		awsNameOf(t, stack, "alb-sg", desired.SecurityGroupName) + " out tcp 8080-8080 " + awsNameOf(t, stack, "service-sg", desired.SecurityGroupName),
+		awsNameOf(t, stack, "db-sg", desired.SecurityGroupName) + " in tcp 5432-5432 " + awsNameOf(t, stack, "service-sg", desired.SecurityGroupName),
+		awsNameOf(t, stack, "service-sg", desired.SecurityGroupName) + " in tcp 8080-8080 " + awsNameOf(t, stack, "alb-sg", desired.SecurityGroupName),
+		awsNameOf(t, stack, "service-sg", desired.SecurityGroupName) + " out tcp 443-443 0.0.0.0/0",
+		awsNameOf(t, stack, "service-sg", desired.SecurityGroupName) + " out tcp 5432-5432 " + awsNameOf(t, stack, "db-sg", desired.SecurityGroupName),
+		awsNameOf(t, stack, "vpce-sg", desired.SecurityGroupName) + " in tcp 443-443 " + stack.Spec.Network.VPCCIDR,
 	}
 	sort.Strings(want)
 	check(slices.Equal(got, want), "security group rules:\n got %q\nwant %q", got, want)
 
 	// The database: private, encrypted, Multi-AZ, protected, TLS forced.
-	dbs, err := c.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(n + "-db")})
+	dbs, err := c.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(awsNameOf(t, stack, "db", desired.RDSName))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func assertAWSHoldsThePromises(t *testing.T, stack *platformv1alpha1.DocuFlowSta
 	check(forceSSL == "1", "parameter group %s has rds.force_ssl %q, want 1", pg, forceSSL)
 
 	// The listeners: TLS policy and certificate on 443, a 301 on 80.
-	lbs, err := c.elb.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{n + "-alb"}})
+	lbs, err := c.elb.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{awsNameOf(t, stack, "alb", desired.ELBName)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func assertAWSHoldsThePromises(t *testing.T, stack *platformv1alpha1.DocuFlowSta
 	check(redirect, "no HTTP listener on 80 redirecting to HTTPS with a 301")
 
 	// The target group's health check.
-	tgs, err := c.elb.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{Names: []string{n + "-api"}})
+	tgs, err := c.elb.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{Names: []string{awsNameOf(t, stack, "api", desired.ELBName)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +257,7 @@ func assertAWSHoldsThePromises(t *testing.T, stack *platformv1alpha1.DocuFlowSta
 		string(tg.TargetType) == "ip", "target group health check %+v", tg)
 
 	// The scalable target's bounds and its three policies.
-	resource := "service/" + n + "-cluster/" + n + "-api"
+	resource := "service/" + awsNameOf(t, stack, "cluster", desired.ECSName) + "/" + awsNameOf(t, stack, "api", desired.ECSName)
 	targets, err := c.aas.DescribeScalableTargets(ctx, &applicationautoscaling.DescribeScalableTargetsInput{ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceIds: []string{resource}})
 	if err != nil {
 		t.Fatal(err)
@@ -310,7 +310,7 @@ func assertAWSHoldsThePromises(t *testing.T, stack *platformv1alpha1.DocuFlowSta
 	check(slices.Equal(services, []string{"ecr.api/Interface", "ecr.dkr/Interface", "logs/Interface", "s3/Gateway", "secretsmanager/Interface"}), "endpoints %v", services)
 
 	// IAM trust policies.
-	for role, principal := range map[string]string{n + "-task": "ecs-tasks.amazonaws.com", n + "-task-execution": "ecs-tasks.amazonaws.com", n + "-vpc-flow-logs": "vpc-flow-logs.amazonaws.com"} {
+	for role, principal := range map[string]string{awsNameOf(t, stack, "task", desired.IAMRoleName): "ecs-tasks.amazonaws.com", awsNameOf(t, stack, "task-execution", desired.IAMRoleName): "ecs-tasks.amazonaws.com", awsNameOf(t, stack, "vpc-flow-logs", desired.IAMRoleName): "vpc-flow-logs.amazonaws.com"} {
 		r, err := c.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(role)})
 		if err != nil {
 			t.Fatalf("reading role %s: %v", role, err)
@@ -455,7 +455,7 @@ func updateStack(t *testing.T, stack *platformv1alpha1.DocuFlowStack, f func(*pl
 func describeService(t *testing.T, stack *platformv1alpha1.DocuFlowStack) *ecs.DescribeServicesOutput {
 	t.Helper()
 	out, err := suite.awsClients.ecs.DescribeServices(context.Background(), &ecs.DescribeServicesInput{
-		Cluster: aws.String(stack.Name + "-cluster"), Services: []string{stack.Name + "-api"},
+		Cluster: aws.String(awsNameOf(t, stack, "cluster", desired.ECSName)), Services: []string{awsNameOf(t, stack, "api", desired.ECSName)},
 	})
 	if err != nil || len(out.Services) != 1 {
 		t.Fatalf("describing the service: %v", err)
@@ -497,7 +497,7 @@ func autoscalerCountSurvives(t *testing.T, stack *platformv1alpha1.DocuFlowStack
 	ctx := context.Background()
 	// Application Auto Scaling scales the service out, in AWS only.
 	if _, err := suite.awsClients.ecs.UpdateService(ctx, &ecs.UpdateServiceInput{
-		Cluster: aws.String(stack.Name + "-cluster"), Service: aws.String(stack.Name + "-api"), DesiredCount: aws.Int32(5),
+		Cluster: aws.String(awsNameOf(t, stack, "cluster", desired.ECSName)), Service: aws.String(awsNameOf(t, stack, "api", desired.ECSName)), DesiredCount: aws.Int32(5),
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -522,7 +522,7 @@ func handEditsInAWSArePutBack(t *testing.T, stack *platformv1alpha1.DocuFlowStac
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.rds.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(stack.Name + "-db"), DeletionProtection: aws.Bool(false), ApplyImmediately: aws.Bool(true)}); err != nil {
+	if _, err := c.rds.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(awsNameOf(t, stack, "db", desired.RDSName)), DeletionProtection: aws.Bool(false), ApplyImmediately: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
 	took := waitFor(t, 3*resyncSeconds*time.Second, "the hand edits put back", func() error {
@@ -535,7 +535,7 @@ func handEditsInAWSArePutBack(t *testing.T, stack *platformv1alpha1.DocuFlowStac
 				return fmt.Errorf("the database's security group still admits 0.0.0.0/0 on %d", aws.ToInt32(r.FromPort))
 			}
 		}
-		dbs, err := c.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(stack.Name + "-db")})
+		dbs, err := c.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(awsNameOf(t, stack, "db", desired.RDSName))})
 		if err != nil {
 			return err
 		}
@@ -550,7 +550,7 @@ func handEditsInAWSArePutBack(t *testing.T, stack *platformv1alpha1.DocuFlowStac
 func grownVolumeIsKept(t *testing.T, stack *platformv1alpha1.DocuFlowStack) {
 	ctx := context.Background()
 	c := suite.awsClients
-	id := stack.Name + "-db"
+	id := awsNameOf(t, stack, "db", desired.RDSName)
 	// RDS storage autoscaling grows the volume.
 	if _, err := c.rds.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(id), AllocatedStorage: aws.Int32(80), ApplyImmediately: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
@@ -607,7 +607,7 @@ func deleteRetain(t *testing.T, stack *platformv1alpha1.DocuFlowStack) {
 
 	// Retained: the database, its subnet and parameter groups, the VPC, the
 	// private subnets and their route tables, and the security groups.
-	dbs, err := c.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(n + "-db")})
+	dbs, err := c.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(awsNameOf(t, stack, "db", desired.RDSName))})
 	if err != nil || len(dbs.DBInstances) != 1 {
 		t.Errorf("the retained database is gone: %v", err)
 	}
@@ -629,15 +629,15 @@ func deleteRetain(t *testing.T, stack *platformv1alpha1.DocuFlowStack) {
 		groups = append(groups, aws.ToString(g.GroupName))
 	}
 	sort.Strings(groups)
-	if want := []string{"default", n + "-alb-sg", n + "-db-sg", n + "-service-sg"}; !slices.Equal(groups, want) {
+	if want := []string{"default", awsNameOf(t, stack, "alb-sg", desired.SecurityGroupName), awsNameOf(t, stack, "db-sg", desired.SecurityGroupName), awsNameOf(t, stack, "service-sg", desired.SecurityGroupName)}; !slices.Equal(groups, want) {
 		t.Errorf("security groups left %v, want %v", groups, want)
 	}
 
 	// Deleted: everything else.
-	if lbs, err := c.elb.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{n + "-alb"}}); err == nil && len(lbs.LoadBalancers) > 0 {
+	if lbs, err := c.elb.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{awsNameOf(t, stack, "alb", desired.ELBName)}}); err == nil && len(lbs.LoadBalancers) > 0 {
 		t.Errorf("the load balancer was left behind")
 	}
-	if tgs, err := c.elb.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{Names: []string{n + "-api"}}); err == nil && len(tgs.TargetGroups) > 0 {
+	if tgs, err := c.elb.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{Names: []string{awsNameOf(t, stack, "api", desired.ELBName)}}); err == nil && len(tgs.TargetGroups) > 0 {
 		t.Errorf("the target group was left behind")
 	}
 	nats, _ := c.ec2.DescribeNatGateways(ctx, &ec2.DescribeNatGatewaysInput{Filter: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpcID}}}})
@@ -654,7 +654,7 @@ func deleteRetain(t *testing.T, stack *platformv1alpha1.DocuFlowStack) {
 			}
 		}
 	}
-	for _, role := range []string{n + "-task", n + "-task-execution", n + "-vpc-flow-logs"} {
+	for _, role := range []string{awsNameOf(t, stack, "task", desired.IAMRoleName), awsNameOf(t, stack, "task-execution", desired.IAMRoleName), awsNameOf(t, stack, "vpc-flow-logs", desired.IAMRoleName)} {
 		if _, err := c.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(role)}); err == nil {
 			t.Errorf("role %s was left behind", role)
 		}
@@ -662,7 +662,7 @@ func deleteRetain(t *testing.T, stack *platformv1alpha1.DocuFlowStack) {
 	if groups, err := c.logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/docuflow/" + stack.Namespace + "/" + n + "/")}); err == nil && len(groups.LogGroups) > 0 {
 		t.Errorf("%d log groups were left behind", len(groups.LogGroups))
 	}
-	if cl, err := c.ecs.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{n + "-cluster"}}); err == nil {
+	if cl, err := c.ecs.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{awsNameOf(t, stack, "cluster", desired.ECSName)}}); err == nil {
 		for _, x := range cl.Clusters {
 			if aws.ToString(x.Status) == "ACTIVE" {
 				t.Errorf("the ECS cluster was left behind")

@@ -1,0 +1,89 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iamv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/iam/v1alpha1"
+	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/desired"
+)
+
+// TestAGrantAddedToARoleIsRevoked: anyone who may edit ACK objects could
+// attach a managed policy or add an inline one to the task role; server-side
+// apply would leave both alone, since another writer owns them. The operator
+// owns a role's grants whole and takes them away (security review M3).
+func TestAGrantAddedToARoleIsRevoked(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	key := createStack(t, sampleStack(t, ns))
+	waitReady(t, key)
+	var role *iamv1alpha1.Role
+	for _, o := range children(t, key) {
+		if r, ok := o.(*iamv1alpha1.Role); ok && r.Spec.InlinePolicies["task-execution"] != nil {
+			role = r
+		}
+	}
+	if role == nil {
+		t.Fatal("no task execution role")
+	}
+
+	patch := []byte(`{"spec":{"policies":["arn:aws:iam::aws:policy/AdministratorAccess"],"inlinePolicies":{"backdoor":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"},"permissionsBoundary":"arn:aws:iam::123456789012:policy/open"}}`)
+	if err := k8s.Patch(context.Background(), role, client.RawPatch(types.MergePatchType, patch), client.FieldOwner("intruder")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the added grants revoked", func() error {
+		now := &iamv1alpha1.Role{}
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(role), now); err != nil {
+			return err
+		}
+		if len(now.Spec.Policies) > 0 || now.Spec.InlinePolicies["backdoor"] != nil || now.Spec.PermissionsBoundary != nil {
+			return fmt.Errorf("policies %v, inline policies %d, boundary %v", now.Spec.Policies, len(now.Spec.InlinePolicies), now.Spec.PermissionsBoundary)
+		}
+		if now.Spec.InlinePolicies["task-execution"] == nil {
+			return fmt.Errorf("the stack's own inline policy went too")
+		}
+		return nil
+	})
+	if _, what := desired.ForeignGrants(role, role); what != "" {
+		t.Errorf("a role grants beyond itself: %s", what)
+	}
+	waitReady(t, key)
+}
+
+// TestDroppingTheAWSNamesRecordRenamesNothing: a tool that replaces whole
+// objects (kubectl replace, Argo CD's Replace=true) drops the annotation the
+// operator recorded the stack's AWS name scope in. The operator reads the
+// scope back from the children, not from its installation ID, so no AWS
+// name changes (a rename would replace the database).
+func TestDroppingTheAWSNamesRecordRenamesNothing(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	key := createStack(t, sampleStack(t, ns))
+	waitReady(t, key)
+	recorded := getStack(t, key).Annotations[desired.AnnotationAWSNames]
+	if recorded == "" || recorded == desired.AWSNamesLegacy {
+		t.Fatalf("a new stack recorded AWS names %q, want its scope", recorded)
+	}
+	db := only[*rdsv1alpha1.DBInstance](t, key)
+
+	drop := []byte(`{"metadata":{"annotations":{"` + desired.AnnotationAWSNames + `":null}}}`)
+	if err := k8s.Patch(context.Background(), getStack(t, key), client.RawPatch(types.MergePatchType, drop)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the record written back", func() error {
+		if got, ok := getStack(t, key).Annotations[desired.AnnotationAWSNames]; !ok || got != recorded {
+			return fmt.Errorf("annotation %q (present %t), want %q", got, ok, recorded)
+		}
+		return nil
+	})
+	if now := only[*rdsv1alpha1.DBInstance](t, key); *now.Spec.DBInstanceIdentifier != *db.Spec.DBInstanceIdentifier {
+		t.Errorf("the database was renamed from %s to %s", *db.Spec.DBInstanceIdentifier, *now.Spec.DBInstanceIdentifier)
+	}
+	waitReady(t, key)
+}
