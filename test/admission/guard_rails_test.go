@@ -2,6 +2,7 @@ package admission
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -177,4 +178,18 @@ func TestATightenedGuardRailDoesNotLockAnExistingStack(t *testing.T) {
 	if err := k8s.Update(ctx, obj); err != nil {
 		t.Fatalf("pinning the image by digest was refused: %v", err)
 	}
+}
+
+// TestANamespaceBoundToAMissingGuardRailGetsNoStack: the example binding's
+// parameterNotFoundAction Deny fails closed when the platform team labels a
+// namespace before writing its guard rail.
+func TestANamespaceBoundToAMissingGuardRailGetsNoStack(t *testing.T) {
+	ns := namespace(t, map[string]string{guardRailLabel: "missing"})
+	eventually(t, "the refusal", func() error {
+		err := k8s.Create(context.Background(), sample(t, ns))
+		if err == nil || !strings.Contains(err.Error(), "no params found") {
+			return fmt.Errorf("want a refusal for the missing guard rail, got %v", err)
+		}
+		return nil
+	})
 }

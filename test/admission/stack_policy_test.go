@@ -56,7 +56,7 @@ func TestNoSpecChangeWhileTheStackIsDeleted(t *testing.T) {
 	}
 }
 
-func TestMetadataStillChangesWhileTheStackIsDeleted(t *testing.T) {
+func TestMetadataAndStatusStillChangeWhileTheStackIsDeleted(t *testing.T) {
 	ctx := context.Background()
 	obj := deletingStack(t)
 	eventually(t, "the policy to take effect", func() error {
@@ -71,6 +71,12 @@ func TestMetadataStillChangesWhileTheStackIsDeleted(t *testing.T) {
 		obj.SetLabels(map[string]string{"docuflow.io/note": "leaving"})
 		return k8s.Update(ctx, obj)
 	})
+	// The operator's status writes go to the status subresource, which the
+	// policy does not match.
+	set(obj.Object, "status.url", "https://docuflow.example.com")
+	if err := k8s.Status().Update(ctx, obj); err != nil {
+		t.Fatalf("a status write was refused: %v", err)
+	}
 	obj.SetFinalizers(nil)
 	if err := k8s.Update(ctx, obj); err != nil {
 		t.Fatalf("removing the last finalizer was refused: %v", err)

@@ -79,7 +79,7 @@ func run(m *testing.M) int {
 			}
 		}
 	}
-	for _, o := range digestsOnly() {
+	for _, o := range append(digestsOnly(), bindingFor("missing")) {
 		if err := k8s.Create(context.Background(), o, client.FieldValidation("Strict")); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
@@ -89,7 +89,8 @@ func run(m *testing.M) int {
 }
 
 // digestsOnly is a guard rail that only requires digests, bound to namespaces
-// labelled platform.docuflow.io/guard-rail=digests-only.
+// labelled platform.docuflow.io/guard-rail=digests-only. A binding to the
+// guard rail "missing", which does not exist, is created next to it.
 func digestsOnly() []*unstructured.Unstructured {
 	rail := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "policy.docuflow.io/v1alpha1",
@@ -97,20 +98,25 @@ func digestsOnly() []*unstructured.Unstructured {
 		"metadata":   map[string]any{"name": "digests-only"},
 		"spec":       map[string]any{"requireImageDigest": true},
 	}}
-	binding := &unstructured.Unstructured{Object: map[string]any{
+	return []*unstructured.Unstructured{rail, bindingFor("digests-only")}
+}
+
+// bindingFor binds the guard rail named rail, as the example binding does, to
+// namespaces labelled platform.docuflow.io/guard-rail=<rail>.
+func bindingFor(rail string) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "admissionregistration.k8s.io/v1",
 		"kind":       "ValidatingAdmissionPolicyBinding",
-		"metadata":   map[string]any{"name": "docuflow-guard-rails-digests-only"},
+		"metadata":   map[string]any{"name": "docuflow-guard-rails-" + rail},
 		"spec": map[string]any{
 			"policyName":        "docuflow-guard-rails",
 			"validationActions": []any{"Deny"},
-			"paramRef":          map[string]any{"name": "digests-only", "parameterNotFoundAction": "Deny"},
+			"paramRef":          map[string]any{"name": rail, "parameterNotFoundAction": "Deny"},
 			"matchResources": map[string]any{"namespaceSelector": map[string]any{
-				"matchLabels": map[string]any{guardRailLabel: "digests-only"},
+				"matchLabels": map[string]any{guardRailLabel: rail},
 			}},
 		},
 	}}
-	return []*unstructured.Unstructured{rail, binding}
 }
 
 // guardRailLabel selects a namespace's guard rail in the example binding.
