@@ -58,10 +58,11 @@ generate: controller-gen ## Generate deepcopy code for the API and the ACK mirro
 	$(CONTROLLER_GEN) object paths="./api/..." paths="./internal/ack/..."
 
 .PHONY: manifests
-manifests: controller-gen ## Generate the CRD, the RBAC role and the ACK test CRDs.
-	rm -rf config/crd/bases test/crds/ack
-	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./api/..." paths="./controllers/..." \
+manifests: controller-gen ## Generate the CRD, the RBAC role, the guard-rail CRD (config/policy) and the ACK test CRDs.
+	rm -rf config/crd/bases config/policy/crd test/crds/ack
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./api/v1alpha1/..." paths="./controllers/..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	$(CONTROLLER_GEN) crd paths="./api/policy/..." output:crd:artifacts:config=config/policy/crd
 	$(CONTROLLER_GEN) crd:allowDangerousTypes=true paths="./internal/ack/..." output:crd:dir=test/crds/ack
 
 .PHONY: docs

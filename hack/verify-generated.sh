@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fails when the committed generated files (deepcopy, the DocuFlowStack CRD, the
-# RBAC role, the ACK test CRDs) differ from what the markers generate now. It
-# regenerates in a scratch copy of the tree, so the working tree is never touched.
+# guard-rail CRD, the RBAC role, the ACK test CRDs) differ from what the markers
+# generate now. It regenerates in a scratch copy of the tree, so the working tree is never touched.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 : "${CONTROLLER_GEN:?set CONTROLLER_GEN to the controller-gen binary (make verify does)}"
@@ -16,7 +16,7 @@ git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' 
   cp -p "$f" "$scratch/$f"
 done
 
-generated=(config/crd/bases config/rbac/role.yaml test/crds/ack)
+generated=(config/crd/bases config/policy/crd config/rbac/role.yaml test/crds/ack)
 while IFS= read -r f; do generated+=("$f"); done < <(git ls-files --cached --others --exclude-standard '*zz_generated.deepcopy.go')
 
 # Deepcopy files are regenerated from nothing so that a stale leftover shows up too

@@ -50,8 +50,11 @@ const (
 // +kubebuilder:validation:XValidation:rule="has(self.loadBalancer) && (has(self.loadBalancer.certificateARN) || (has(self.loadBalancer.insecureHTTPOnly) && self.loadBalancer.insecureHTTPOnly))",message="loadBalancer.certificateARN is required: HTTPS needs an ACM certificate (only development stacks may set insecureHTTPOnly instead)",fieldPath=.loadBalancer.certificateARN
 // +kubebuilder:validation:XValidation:rule="self.network.availabilityZones.all(z, z.startsWith(self.region))",message="every availability zone must be in spec.region",fieldPath=.network.availabilityZones
 // +kubebuilder:validation:XValidation:rule="!has(self.loadBalancer) || !has(self.loadBalancer.certificateARN) || self.loadBalancer.certificateARN.contains(':acm:' + self.region + ':')",message="the certificate must be an ACM certificate in spec.region",fieldPath=.loadBalancer.certificateARN
+// +kubebuilder:validation:XValidation:rule="!has(self.observability.alarmTopicARN) || self.observability.alarmTopicARN.split(':')[3] == self.region || (oldSelf.hasValue() && has(oldSelf.value().observability.alarmTopicARN) && oldSelf.value().observability.alarmTopicARN == self.observability.alarmTopicARN)",optionalOldSelf=true,message="the alarm topic must be an SNS topic in spec.region: CloudWatch alarms only notify topics of their own region",fieldPath=.observability.alarmTopicARN
 // +kubebuilder:validation:XValidation:rule="!(self.profile == 'production' && has(self.loadBalancer) && has(self.loadBalancer.insecureHTTPOnly) && self.loadBalancer.insecureHTTPOnly)",message="insecureHTTPOnly is not allowed with profile production: set loadBalancer.certificateARN",fieldPath=.loadBalancer.insecureHTTPOnly
 // +kubebuilder:validation:XValidation:rule="(has(self.autoscaling.minTasks) ? self.autoscaling.minTasks : (self.profile == 'production' ? 2 : 1)) <= self.autoscaling.maxTasks",message="minTasks (2 by default in production, 1 in development) must not exceed maxTasks",fieldPath=.autoscaling.minTasks
+// +kubebuilder:validation:XValidation:rule="(has(self.observability.logRetentionDays) ? self.observability.logRetentionDays : (self.profile == 'production' ? 365 : 30)) >= (self.profile == 'production' ? 365 : 30) || (has(self.observability.logRetentionDays) ? self.observability.logRetentionDays : (self.profile == 'production' ? 365 : 30)) >= (has(oldSelf.observability.logRetentionDays) ? oldSelf.observability.logRetentionDays : (oldSelf.profile == 'production' ? 365 : 30))",message="logRetentionDays cannot be lowered below the profile's default (365 in production, 30 in development): CloudWatch deletes the older logs at once",fieldPath=.observability.logRetentionDays
+// +kubebuilder:validation:XValidation:rule="(has(self.database.backupRetentionDays) ? self.database.backupRetentionDays : (self.profile == 'production' ? 14 : 7)) >= (self.profile == 'production' ? 14 : 7) || (has(self.database.backupRetentionDays) ? self.database.backupRetentionDays : (self.profile == 'production' ? 14 : 7)) >= (has(oldSelf.database.backupRetentionDays) ? oldSelf.database.backupRetentionDays : (oldSelf.profile == 'production' ? 14 : 7))",message="backupRetentionDays cannot be lowered below the profile's default (14 in production, 7 in development): RDS deletes the older automated backups at once",fieldPath=.database.backupRetentionDays
 type DocuFlowStackSpec struct {
 	// Region is the AWS region every resource of the stack lives in, for
 	// example us-east-1. It cannot change after creation.
@@ -65,7 +68,10 @@ type DocuFlowStackSpec struct {
 	// logs, Retain on delete, two tasks, 365 days of logs) or development
 	// (single-AZ, one NAT gateway, no endpoints, Snapshot on delete, one task).
 	// Every default it chooses can be overridden field by field.
+	// It cannot change after creation: create a new stack with the other
+	// profile instead.
 	// +kubebuilder:default=production
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="profile cannot change: a production stack would lose its Multi-AZ database, NAT gateways, endpoints and flow logs at once; create a new stack instead"
 	// +optional
 	Profile Profile `json:"profile,omitempty"`
 
@@ -77,10 +83,13 @@ type DocuFlowStackSpec struct {
 	Suspend bool `json:"suspend,omitempty"`
 
 	// Tags are added to every AWS resource of the stack, next to the stack's
-	// own identifying tags (docuflow.io/stack, docuflow.io/namespace).
+	// own identifying tags (docuflow.io/stack, docuflow.io/namespace). Keys
+	// and values follow the AWS tag grammar: letters, digits, spaces and
+	// _ . : / = + - @ (the operator's admission policy checks the values).
 	// +kubebuilder:validation:MaxProperties=40
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) <= 128 && !k.startsWith('aws:') && !k.startsWith('docuflow.io/'))",message="tag keys must be at most 128 characters and must not start with the reserved prefixes aws: or docuflow.io/"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(self[k]) <= 256)",message="tag values must be at most 256 characters"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches(r'^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]+$'))",message="tag keys must be 1 to 128 letters, digits, spaces and _ . : / = + - @ (the AWS tag grammar; IAM and RDS refuse anything else)"
 	// +optional
 	Tags map[string]string `json:"tags,omitempty"`
 
@@ -165,8 +174,10 @@ type FlowLogsSpec struct {
 	Enabled *bool `json:"enabled,omitempty"`
 
 	// RetentionDays is how long flow logs are kept, a value CloudWatch Logs
-	// accepts.
+	// accepts. Once the stack exists it can be lowered down to the default,
+	// 90, but not below.
 	// +kubebuilder:default=90
+	// +kubebuilder:validation:XValidation:rule="self >= oldSelf || self >= 90",message="flow log retention cannot be lowered below 90 days, the default: CloudWatch deletes the older flow logs at once"
 	// +kubebuilder:validation:Enum=1;3;5;7;14;30;60;90;120;150;180;365;400;545;731;1096;1827;2192;2557;2922;3288;3653
 	// +optional
 	RetentionDays int32 `json:"retentionDays,omitempty"`
@@ -176,6 +187,7 @@ type FlowLogsSpec struct {
 // encrypted, private, TLS-only, with IAM authentication on and its master
 // password managed by RDS in Secrets Manager.
 // +kubebuilder:validation:XValidation:rule="!has(self.maxStorageGiB) || self.maxStorageGiB >= self.storageGiB",message="maxStorageGiB must be at least storageGiB",fieldPath=.maxStorageGiB
+// +kubebuilder:validation:XValidation:rule="has(self.maxStorageGiB) || !has(self.storageGiB) || self.storageGiB <= 32768",message="storageGiB above 32768 needs maxStorageGiB: its default, twice storageGiB, would exceed the 65536 GiB RDS allows",fieldPath=.storageGiB
 type DatabaseSpec struct {
 	// EngineVersion is the PostgreSQL version, major or major.minor, for
 	// example "16" or "16.4". The major version can be raised but never
@@ -221,7 +233,8 @@ type DatabaseSpec struct {
 	MultiAZ *bool `json:"multiAZ,omitempty"`
 
 	// BackupRetentionDays is how long automated backups are kept, 1 to 35.
-	// Defaults to 14 in production and 7 in development.
+	// Defaults to 14 in production and 7 in development. Once the stack
+	// exists it can be lowered down to that default, but not below.
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=35
 	// +optional
@@ -231,8 +244,16 @@ type DatabaseSpec struct {
 	// the database (and the network it needs) in AWS, Snapshot takes a final
 	// snapshot and deletes it, Delete deletes it outright. Defaults to Retain in
 	// production and Snapshot in development; Delete is never a default.
+	// Changing a production stack to Delete needs confirmDataDeletion.
 	// +optional
 	DeletionPolicy *DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// ConfirmDataDeletion confirms that a production stack may be switched to
+	// deletionPolicy Delete: it must be the stack's name. Only admission reads
+	// it; a stack created with Delete does not need it.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	ConfirmDataDeletion string `json:"confirmDataDeletion,omitempty"`
 
 	// PerformanceInsights turns on Performance Insights (7 days, the free
 	// tier). Defaults to true in production and false in development.
@@ -263,12 +284,18 @@ type EnvVar struct {
 // ServiceSpec is the DocuFlow API container and its Fargate size.
 // +kubebuilder:validation:XValidation:rule="(self.cpu == 256 && self.memory in [512, 1024, 2048]) || (self.cpu == 512 && self.memory >= 1024 && self.memory <= 4096 && self.memory % 1024 == 0) || (self.cpu == 1024 && self.memory >= 2048 && self.memory <= 8192 && self.memory % 1024 == 0) || (self.cpu == 2048 && self.memory >= 4096 && self.memory <= 16384 && self.memory % 1024 == 0) || (self.cpu == 4096 && self.memory >= 8192 && self.memory <= 30720 && self.memory % 1024 == 0) || (self.cpu == 8192 && self.memory >= 16384 && self.memory <= 61440 && self.memory % 4096 == 0) || (self.cpu == 16384 && self.memory >= 32768 && self.memory <= 122880 && self.memory % 8192 == 0)",message="cpu and memory must be a pair Fargate offers, for example cpu 512 with memory 1024 to 4096 in steps of 1024",fieldPath=.memory
 type ServiceSpec struct {
-	// Image is the DocuFlow API container image, for example
-	// public.ecr.aws/docuflow/api:1.4.2. Pin a tag or a digest.
+	// Image is the DocuFlow API container image: a registry host, a
+	// repository and a tag or a digest, for example
+	// public.ecr.aws/docuflow/api:1.4.2 or
+	// 123456789012.dkr.ecr.us-east-1.amazonaws.com/docuflow/api@sha256:<64 hex>.
+	// :latest and untagged images (which mean :latest) are refused.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=255
 	// +kubebuilder:validation:Pattern=`^[^\s]+$`
 	// +kubebuilder:validation:XValidation:rule="!self.endsWith(':latest')",message="pin a version or a digest instead of :latest so that every rollout is deliberate"
+	// +kubebuilder:validation:XValidation:rule="!self.contains('*') && !self.contains('?')",message="must not contain the wildcards * or ?: the image names the only repository the task may pull from"
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'^((localhost|[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+)(:[0-9]{1,5})?|[A-Za-z0-9-]+:[0-9]{1,5})/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$')",message="must be registry/repository:tag or registry/repository@sha256:<64 hex>, with a registry host such as public.ecr.aws (OCI reference grammar)"
+	// +kubebuilder:validation:XValidation:rule="self.matches(r':[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$') || self.matches(r'@sha256:[a-f0-9]{64}$')",message="needs a tag or a digest: an untagged image means :latest"
 	Image string `json:"image"`
 
 	// ContainerPort is the port the container listens on, 1 to 65535.
@@ -295,9 +322,13 @@ type ServiceSpec struct {
 	// Env are plain settings for the container. Names that look like secrets
 	// (PASSWORD, SECRET, TOKEN, API_KEY, ...) and the reserved DOCUFLOW_ prefix
 	// are rejected: the database credentials are injected from Secrets Manager.
+	// Together, names and values (plus 24 bytes a variable for the JSON
+	// around them) must stay within 48 KiB: ECS refuses task definitions
+	// above 64 KiB, and the operator's own settings need the rest.
 	// +kubebuilder:validation:MaxItems=100
 	// +listType=map
 	// +listMapKey=name
+	// +kubebuilder:validation:XValidation:rule="self.map(e, size(bytes(e.name)) + (has(e.value) ? size(bytes(e.value)) : 0) + 24).sum() <= 49152",message="the environment totals more than 48 KiB (names, values and 24 bytes a variable): ECS refuses task definitions above 64 KiB"
 	// +optional
 	Env []EnvVar `json:"env,omitempty"`
 
@@ -381,11 +412,13 @@ type LoadBalancerSpec struct {
 	// +optional
 	AllowedCIDRs []string `json:"allowedCIDRs,omitempty"`
 
-	// SSLPolicy is the HTTPS listener's security policy; only policies whose
-	// minimum is TLS 1.2 are accepted.
+	// SSLPolicy is the HTTPS listener's security policy: one of the ELB
+	// TLS 1.3 policies whose minimum is TLS 1.2 or 1.3 and whose TLS 1.2
+	// ciphers are AEAD or SHA-2 (Ext2, with CBC and SHA-1 ciphers, and the
+	// TLS13-1-0 and TLS13-1-1 policies are refused).
 	// +kubebuilder:default="ELBSecurityPolicy-TLS13-1-2-2021-06"
 	// +kubebuilder:validation:MaxLength=64
-	// +kubebuilder:validation:Pattern=`^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)[A-Za-z0-9-]*$`
+	// +kubebuilder:validation:Enum=ELBSecurityPolicy-TLS13-1-2-2021-06;ELBSecurityPolicy-TLS13-1-2-Res-2021-06;ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06;ELBSecurityPolicy-TLS13-1-3-2021-06;ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04;ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04;ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04;ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-2023-04;ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04;ELBSecurityPolicy-TLS13-1-2-PQ-2025-09;ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09;ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09;ELBSecurityPolicy-TLS13-1-3-PQ-2025-09;ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09;ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09;ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09;ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09;ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09
 	// +optional
 	SSLPolicy string `json:"sslPolicy,omitempty"`
 
@@ -589,6 +622,8 @@ type DocuFlowStackStatus struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=dfs;docuflow,categories=docuflow
+// +kubebuilder:validation:XValidation:rule="oldSelf.hasValue() || size(self.metadata.name) <= 158",optionalOldSelf=true,message="metadata.name: must be at most 158 characters: CloudWatch alarm names, docuflow/<namespace>/<name>/alarm-unhealthy-targets, may not exceed 255 and a namespace may be 63 characters long"
+// +kubebuilder:validation:XValidation:rule="self.spec.profile != 'production' || !has(self.spec.database.deletionPolicy) || self.spec.database.deletionPolicy != 'Delete' || (has(oldSelf.spec.database.deletionPolicy) && oldSelf.spec.database.deletionPolicy == 'Delete') || (has(self.spec.database.confirmDataDeletion) && self.spec.database.confirmDataDeletion == self.metadata.name)",message="switching a production stack to deletionPolicy Delete deletes the database and its automated backups when the stack is deleted: set spec.database.confirmDataDeletion to the stack's name to confirm",fieldPath=.spec.database.confirmDataDeletion
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
 // +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`

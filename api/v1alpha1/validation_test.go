@@ -61,7 +61,12 @@ func set(obj *unstructured.Unstructured, path string, value any) {
 // namespace creates a namespace for one test, so names never collide.
 func namespace(t *testing.T) string {
 	t.Helper()
-	name := strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))
+	name := strings.Map(func(r rune) rune {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(t.Name()))
 	if len(name) > 50 {
 		name = name[:50]
 	}
@@ -104,6 +109,20 @@ func TestValidStacksAreAccepted(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := create(t, tt.obj()); err != nil {
+				t.Fatalf("rejected: %v", err)
+			}
+		})
+	}
+}
+
+// TestEdgeCasesOfEachRuleAreAccepted creates, for each rule of the bad-input
+// table, a valid stack at its edge.
+func TestEdgeCasesOfEachRuleAreAccepted(t *testing.T) {
+	for _, v := range validatetest.GoodInputs() {
+		t.Run(v.Name, func(t *testing.T) {
+			obj := sample(t)
+			v.Mutate(obj.Object)
+			if err := create(t, obj); err != nil {
 				t.Fatalf("rejected: %v", err)
 			}
 		})
@@ -174,6 +193,28 @@ func TestDangerousEditsAreRejected(t *testing.T) {
 		{"removing an availability zone", func(o *unstructured.Unstructured) {
 			set(o, "spec.network.availabilityZones", []any{"us-east-1a", "us-east-1b"})
 		}, "spec.network.availabilityZones", "cannot be removed"},
+		{"downgrading production to development", func(o *unstructured.Unstructured) {
+			set(o, "spec.profile", "development")
+		}, "spec.profile", "profile cannot change"},
+		{"switching a production stack to Delete without confirmation", func(o *unstructured.Unstructured) {
+			set(o, "spec.database.deletionPolicy", "Delete")
+		}, "spec.database.confirmDataDeletion", "set spec.database.confirmDataDeletion to the stack's name"},
+		{"switching a production stack to Delete confirmed with another name", func(o *unstructured.Unstructured) {
+			set(o, "spec.database.deletionPolicy", "Delete")
+			set(o, "spec.database.confirmDataDeletion", "docuflow-staging")
+		}, "spec.database.confirmDataDeletion", "set spec.database.confirmDataDeletion to the stack's name"},
+		{"lowering log retention below the production default", func(o *unstructured.Unstructured) {
+			set(o, "spec.observability.logRetentionDays", int64(1))
+		}, "spec.observability.logRetentionDays", "cannot be lowered below the profile's default"},
+		{"lowering log retention from 365 to 180 days in production", func(o *unstructured.Unstructured) {
+			set(o, "spec.observability.logRetentionDays", int64(180))
+		}, "spec.observability.logRetentionDays", "365 in production"},
+		{"lowering backup retention below the production default", func(o *unstructured.Unstructured) {
+			set(o, "spec.database.backupRetentionDays", int64(7))
+		}, "spec.database.backupRetentionDays", "cannot be lowered below the profile's default"},
+		{"lowering flow log retention below 90 days", func(o *unstructured.Unstructured) {
+			set(o, "spec.network.flowLogs.retentionDays", int64(30))
+		}, "spec.network.flowLogs.retentionDays", "cannot be lowered below 90 days"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -199,6 +240,93 @@ func TestSafeEditsAreAccepted(t *testing.T) {
 	set(obj, "spec.autoscaling.maxTasks", int64(40))
 	if err := k8s.Update(context.Background(), obj); err != nil {
 		t.Fatalf("a major upgrade, more storage, another zone and more tasks were rejected: %v", err)
+	}
+}
+
+// TestGuardedEditsHaveAnAcceptedPath shows, for each transition rule, the
+// edit it still lets through, and what a stack stored before a floor existed
+// (here: created below it, which stays allowed) experiences.
+func TestGuardedEditsHaveAnAcceptedPath(t *testing.T) {
+	tests := []struct {
+		name   string
+		create func(o *unstructured.Unstructured)
+		edits  []func(o *unstructured.Unstructured)
+		reject *struct{ field, says string } // the last edit's rejection, if any
+	}{
+		{name: "switching a production stack to Delete confirmed with its name", edits: []func(o *unstructured.Unstructured){
+			func(o *unstructured.Unstructured) {
+				set(o, "spec.database.deletionPolicy", "Delete")
+				set(o, "spec.database.confirmDataDeletion", o.GetName())
+			},
+		}},
+		{name: "a stack created with Delete is edited without a confirmation", create: func(o *unstructured.Unstructured) {
+			set(o, "spec.database.deletionPolicy", "Delete")
+		}, edits: []func(o *unstructured.Unstructured){
+			func(o *unstructured.Unstructured) { set(o, "spec.autoscaling.maxTasks", int64(30)) },
+		}},
+		{name: "a development stack switches to Delete without confirmation", create: func(o *unstructured.Unstructured) {
+			set(o, "spec.profile", "development")
+		}, edits: []func(o *unstructured.Unstructured){
+			func(o *unstructured.Unstructured) { set(o, "spec.database.deletionPolicy", "Delete") },
+		}},
+		{name: "retention raised and lowered back to the production defaults", edits: []func(o *unstructured.Unstructured){
+			func(o *unstructured.Unstructured) {
+				set(o, "spec.observability.logRetentionDays", int64(731))
+				set(o, "spec.database.backupRetentionDays", int64(35))
+				set(o, "spec.network.flowLogs.retentionDays", int64(365))
+			},
+			func(o *unstructured.Unstructured) {
+				set(o, "spec.observability.logRetentionDays", int64(365))
+				set(o, "spec.database.backupRetentionDays", int64(14))
+				set(o, "spec.network.flowLogs.retentionDays", int64(90))
+			},
+			func(o *unstructured.Unstructured) {
+				unstructured.RemoveNestedField(o.Object, "spec", "observability", "logRetentionDays")
+				unstructured.RemoveNestedField(o.Object, "spec", "database", "backupRetentionDays")
+			},
+		}},
+		{name: "a stack below the floors keeps and raises its retention but cannot lower it further", create: func(o *unstructured.Unstructured) {
+			set(o, "spec.observability.logRetentionDays", int64(30))
+			set(o, "spec.database.backupRetentionDays", int64(7))
+			set(o, "spec.network.flowLogs.retentionDays", int64(14))
+		}, edits: []func(o *unstructured.Unstructured){
+			func(o *unstructured.Unstructured) { set(o, "spec.autoscaling.maxTasks", int64(30)) },
+			func(o *unstructured.Unstructured) {
+				set(o, "spec.observability.logRetentionDays", int64(60))
+				set(o, "spec.database.backupRetentionDays", int64(10))
+				set(o, "spec.network.flowLogs.retentionDays", int64(30))
+			},
+			func(o *unstructured.Unstructured) { set(o, "spec.observability.logRetentionDays", int64(14)) },
+		}, reject: &struct{ field, says string }{"spec.observability.logRetentionDays", "cannot be lowered"}},
+		{name: "a development stack lowers its log retention to its default, 30, but not below", create: func(o *unstructured.Unstructured) {
+			set(o, "spec.profile", "development")
+			set(o, "spec.observability.logRetentionDays", int64(90))
+		}, edits: []func(o *unstructured.Unstructured){
+			func(o *unstructured.Unstructured) { set(o, "spec.observability.logRetentionDays", int64(30)) },
+			func(o *unstructured.Unstructured) { set(o, "spec.observability.logRetentionDays", int64(14)) },
+		}, reject: &struct{ field, says string }{"spec.observability.logRetentionDays", "30 in development"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obj := sample(t)
+			if tt.create != nil {
+				tt.create(obj)
+			}
+			if err := create(t, obj); err != nil {
+				t.Fatalf("creating the stack: %v", err)
+			}
+			for i, edit := range tt.edits {
+				edit(obj)
+				err := k8s.Update(context.Background(), obj)
+				if i == len(tt.edits)-1 && tt.reject != nil {
+					expectRejection(t, err, tt.reject.field, tt.reject.says)
+					return
+				}
+				if err != nil {
+					t.Fatalf("edit %d rejected: %v", i+1, err)
+				}
+			}
+		})
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sigs.k8s.io/yaml"
 
+	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/config/crd"
 	"github.com/docuflow/docuflow-operator/internal/desired"
 )
@@ -181,12 +182,13 @@ func TestEveryProfileDefaultIsStatedInItsFieldsDescription(t *testing.T) {
 		t.Fatal(err)
 	}
 	var spec apiextensionsv1.JSONSchemaProps
-	var rules []string
+	var rules, messages []string
 	for _, v := range def.Spec.Versions {
 		if v.Storage {
 			spec = v.Schema.OpenAPIV3Schema.Properties["spec"]
 			for _, r := range spec.XValidations {
 				rules = append(rules, r.Rule)
+				messages = append(messages, r.Message)
 			}
 		}
 	}
@@ -210,14 +212,39 @@ func TestEveryProfileDefaultIsStatedInItsFieldsDescription(t *testing.T) {
 			}
 		}
 		checked++
-		if r.Field == "autoscaling.minTasks" {
+		// The CEL rules on spec that restate a profile default: the minimum
+		// task count, and the retention floors a stack may not go below.
+		switch r.Field {
+		case "autoscaling.minTasks", "observability.logRetentionDays", "database.backupRetentionDays":
 			want := fmt.Sprintf("self.profile == 'production' ? %s : %s", r.Production, r.Development)
-			if !slices.ContainsFunc(rules, func(rule string) bool { return strings.Contains(rule, want) }) {
-				t.Errorf("no CEL rule on spec uses the default minimum task counts (%s)", want)
+			uses := func(rule string) bool { return strings.Contains(rule, "self."+r.Field) && strings.Contains(rule, want) }
+			if !slices.ContainsFunc(rules, uses) {
+				t.Errorf("no CEL rule on spec checks spec.%s against the profile defaults (%s)", r.Field, want)
+			}
+			if r.Field != "autoscaling.minTasks" {
+				// The floor rule's message states the same numbers.
+				want := fmt.Sprintf("%s in production, %s in development", r.Production, r.Development)
+				if !slices.ContainsFunc(messages, func(m string) bool { return strings.Contains(m, want) }) {
+					t.Errorf("no CEL message on spec states the floors of spec.%s (%s)", r.Field, want)
+				}
 			}
 		}
 	}
 	if checked == 0 {
 		t.Fatal("no profile default checked")
+	}
+
+	// The flow-log floor is the retention every profile defaults to: the
+	// schema's default, which Resolve applies too.
+	flow := spec.Properties["network"].Properties["flowLogs"].Properties["retentionDays"]
+	floor := desired.Resolve(&platformv1alpha1.DocuFlowStack{}).FlowLogRetentionDays
+	if flow.Default == nil || string(flow.Default.Raw) != fmt.Sprint(floor) {
+		t.Errorf("spec.network.flowLogs.retentionDays defaults to %v, Resolve to %d", flow.Default, floor)
+	}
+	want := fmt.Sprintf("self >= oldSelf || self >= %d", floor)
+	if !slices.ContainsFunc(flow.XValidations, func(r apiextensionsv1.ValidationRule) bool {
+		return r.Rule == want && strings.Contains(r.Message, fmt.Sprintf("below %d days", floor))
+	}) {
+		t.Errorf("spec.network.flowLogs.retentionDays has no floor rule %q", want)
 	}
 }

@@ -101,6 +101,20 @@ func TestValidStacksAreAccepted(t *testing.T) {
 	}
 }
 
+// TestEdgeCasesOfEachRuleAreAccepted runs the valid variants that
+// api/v1alpha1/validation_test.go creates on the real API server.
+func TestEdgeCasesOfEachRuleAreAccepted(t *testing.T) {
+	for _, v := range validatetest.GoodInputs() {
+		t.Run(v.Name, func(t *testing.T) {
+			obj := sample(t)
+			v.Mutate(obj)
+			if _, err := DocuFlowStack(manifest(t, obj)); err != nil {
+				t.Fatalf("rejected: %v", err)
+			}
+		})
+	}
+}
+
 func TestJSONIsAcceptedToo(t *testing.T) {
 	b, err := json.Marshal(development())
 	if err != nil {

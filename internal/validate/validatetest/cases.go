@@ -1,5 +1,10 @@
 package validatetest
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Case is one invalid stack: Mutate turns the production sample into it, and
 // the rejection must name Field and contain Says.
 type Case struct {
@@ -92,7 +97,16 @@ func BadInputs() []Case {
 		}, "spec.loadBalancer.insecureHTTPOnly", "contradict"},
 		{"a TLS policy that allows TLS 1.0", func(o map[string]any) {
 			Set(o, "spec.loadBalancer.sslPolicy", "ELBSecurityPolicy-2016-08")
-		}, "spec.loadBalancer.sslPolicy", "should match"},
+		}, "spec.loadBalancer.sslPolicy", "Unsupported value"},
+		{"a TLS 1.2 policy with CBC and SHA-1 ciphers", func(o map[string]any) {
+			Set(o, "spec.loadBalancer.sslPolicy", "ELBSecurityPolicy-TLS-1-2-Ext-2018-06")
+		}, "spec.loadBalancer.sslPolicy", "Unsupported value"},
+		{"a TLS 1.3 policy that still allows TLS 1.0", func(o map[string]any) {
+			Set(o, "spec.loadBalancer.sslPolicy", "ELBSecurityPolicy-TLS13-1-0-2021-06")
+		}, "spec.loadBalancer.sslPolicy", "Unsupported value"},
+		{"a TLS 1.3 policy that does not exist", func(o map[string]any) {
+			Set(o, "spec.loadBalancer.sslPolicy", "ELBSecurityPolicy-TLS13-1-2-made-up")
+		}, "spec.loadBalancer.sslPolicy", "Unsupported value"},
 		{"an allowed range that is not a CIDR", func(o map[string]any) {
 			Set(o, "spec.loadBalancer.allowedCIDRs", []any{"203.0.113.7"})
 		}, "spec.loadBalancer.allowedCIDRs[0]", "must be an IPv4 CIDR"},
@@ -124,6 +138,60 @@ func BadInputs() []Case {
 		{"an image without a pinned version", func(o map[string]any) {
 			Set(o, "spec.service.image", "public.ecr.aws/docuflow/api:latest")
 		}, "spec.service.image", "pin a version"},
+		{"an image with a wildcard repository", func(o map[string]any) {
+			Set(o, "spec.service.image", "123456789012.dkr.ecr.us-east-1.amazonaws.com/*:1")
+		}, "spec.service.image", "must not contain the wildcards"},
+		{"an image with a wildcard tag", func(o map[string]any) {
+			Set(o, "spec.service.image", "public.ecr.aws/docuflow/api:1.?")
+		}, "spec.service.image", "must not contain the wildcards"},
+		{"an untagged image", func(o map[string]any) {
+			Set(o, "spec.service.image", "public.ecr.aws/docuflow/api")
+		}, "spec.service.image", "needs a tag or a digest"},
+		{"an image without a registry host", func(o map[string]any) {
+			Set(o, "spec.service.image", "docuflow/api:1.4.2")
+		}, "spec.service.image", "with a registry host"},
+		{"an image with a truncated digest", func(o map[string]any) {
+			Set(o, "spec.service.image", "public.ecr.aws/docuflow/api@sha256:0123abcd")
+		}, "spec.service.image", "OCI reference grammar"},
+		{"an image with an upper-case repository", func(o map[string]any) {
+			Set(o, "spec.service.image", "public.ecr.aws/DocuFlow/api:1.4.2")
+		}, "spec.service.image", "OCI reference grammar"},
+		{"an environment above ECS's task-definition limit", func(o map[string]any) {
+			var env []any
+			for i := range 12 {
+				env = append(env, map[string]any{"name": fmt.Sprintf("BLOB_%02d", i), "value": strings.Repeat("x", 4096)})
+			}
+			Set(o, "spec.service.env", env)
+		}, "spec.service.env", "more than 48 KiB"},
+		{"an environment of multi-byte characters above the limit in bytes", func(o map[string]any) {
+			var env []any
+			for i := range 4 {
+				env = append(env, map[string]any{"name": fmt.Sprintf("TEXT_%02d", i), "value": strings.Repeat("€", 4096)})
+			}
+			Set(o, "spec.service.env", env)
+		}, "spec.service.env", "more than 48 KiB"},
+		{"storage whose default autoscaling cap exceeds RDS's maximum", func(o map[string]any) {
+			Set(o, "spec.database.storageGiB", int64(40000))
+			Unset(o, "spec.database.maxStorageGiB")
+		}, "spec.database.storageGiB", "needs maxStorageGiB"},
+		{"storage above RDS's maximum", func(o map[string]any) {
+			Set(o, "spec.database.storageGiB", int64(70000))
+		}, "spec.database.storageGiB", "less than or equal to 65536"},
+		{"a storage cap above RDS's maximum", func(o map[string]any) {
+			Set(o, "spec.database.maxStorageGiB", int64(65537))
+		}, "spec.database.maxStorageGiB", "less than or equal to 65536"},
+		{"an alarm topic in another region", func(o map[string]any) {
+			Set(o, "spec.observability.alarmTopicARN", "arn:aws:sns:eu-west-1:123456789012:docuflow-alarms")
+		}, "spec.observability.alarmTopicARN", "in spec.region"},
+		{"a tag key with characters AWS refuses", func(o map[string]any) {
+			Set(o, "spec.tags", map[string]any{"team*": "documents"})
+		}, "spec.tags", "tag keys must be"},
+		{"an empty tag key", func(o map[string]any) {
+			Set(o, "spec.tags", map[string]any{"": "documents"})
+		}, "spec.tags", "tag keys must be"},
+		{"a name too long for the alarm names CloudWatch accepts", func(o map[string]any) {
+			Set(o, "metadata.name", strings.Repeat("a", 159))
+		}, "metadata.name", "at most 158 characters"},
 		{"no image", func(o map[string]any) {
 			Unset(o, "spec.service.image")
 		}, "spec.service.image", "Required value"},
@@ -166,5 +234,69 @@ func BadInputs() []Case {
 		{"a name that is not a DNS subdomain", func(o map[string]any) {
 			Set(o, "metadata.name", "Docuflow_Prod")
 		}, "metadata.name", "RFC 1123"},
+	}
+}
+
+// Variant is one valid stack: Mutate turns the production sample into it.
+type Variant struct {
+	Name   string
+	Mutate func(o map[string]any)
+}
+
+// GoodInputs returns create-time variants at the edge of each rule that
+// BadInputs exercises, which both the API server and the offline validator
+// must accept.
+func GoodInputs() []Variant {
+	return []Variant{
+		{"an image pinned by digest in a private ECR repository", func(o map[string]any) {
+			Set(o, "spec.service.image", "123456789012.dkr.ecr.us-east-1.amazonaws.com/docuflow/api@sha256:"+strings.Repeat("0123456789abcdef", 4))
+		}},
+		{"an image with both a tag and a digest", func(o map[string]any) {
+			Set(o, "spec.service.image", "public.ecr.aws/docuflow/api:1.4.2@sha256:"+strings.Repeat("0123456789abcdef", 4))
+		}},
+		{"an image in a registry with a port", func(o map[string]any) {
+			Set(o, "spec.service.image", "registry.example.com:5000/team-docs/docuflow_api:1.4.2-rc.1")
+		}},
+		{"an image in a local registry", func(o map[string]any) {
+			Set(o, "spec.service.image", "localhost:5000/docuflow/api:1.4.2")
+		}},
+		{"a post-quantum TLS 1.3 policy", func(o map[string]any) {
+			Set(o, "spec.loadBalancer.sslPolicy", "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09")
+		}},
+		{"a TLS 1.3-only FIPS policy", func(o map[string]any) {
+			Set(o, "spec.loadBalancer.sslPolicy", "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04")
+		}},
+		{"an environment just within 48 KiB", func(o map[string]any) {
+			var env []any
+			for i := range 11 {
+				env = append(env, map[string]any{"name": fmt.Sprintf("BLOB_%02d", i), "value": strings.Repeat("x", 4096)})
+			}
+			Set(o, "spec.service.env", env)
+		}},
+		{"storage of 32768 GiB with the default autoscaling cap", func(o map[string]any) {
+			Set(o, "spec.database.storageGiB", int64(32768))
+			Unset(o, "spec.database.maxStorageGiB")
+		}},
+		{"storage of 40000 GiB with an explicit cap of 65536", func(o map[string]any) {
+			Set(o, "spec.database.storageGiB", int64(40000))
+			Set(o, "spec.database.maxStorageGiB", int64(65536))
+		}},
+		{"tags with letters of any script, spaces and the punctuation AWS allows", func(o map[string]any) {
+			Set(o, "spec.tags", map[string]any{"Kostenstelle": "Büro 4711", "team/owner:email": "docs+search@example.com", "empty": ""})
+		}},
+		{"a name of 158 characters", func(o map[string]any) {
+			Set(o, "metadata.name", strings.Repeat("a", 158))
+		}},
+		{"an alarm topic in spec.region", func(o map[string]any) {
+			Set(o, "spec.observability.alarmTopicARN", "arn:aws:sns:us-east-1:123456789012:other-alarms")
+		}},
+		{"a production stack created with deletionPolicy Delete, which has no data yet", func(o map[string]any) {
+			Set(o, "spec.database.deletionPolicy", "Delete")
+		}},
+		{"a production stack created with retention below the profile's defaults", func(o map[string]any) {
+			Set(o, "spec.observability.logRetentionDays", int64(30))
+			Set(o, "spec.database.backupRetentionDays", int64(7))
+			Set(o, "spec.network.flowLogs.retentionDays", int64(30))
+		}},
 	}
 }
