@@ -54,7 +54,7 @@ type RunConfig struct {
 // period to finish, and the pool closes. It returns nil after a clean shutdown.
 func Run(ctx context.Context, rc RunConfig) error {
 	cfg, log := rc.Config, rc.Logger
-	pool, err := store.Open(ctx, cfg.DB)
+	pool, err := store.Open(ctx, cfg.DB, store.WithLogger(log))
 	if err != nil {
 		return err
 	}
