@@ -58,8 +58,8 @@ func (s *Server) storeFailed(w http.ResponseWriter, r *http.Request, err error) 
 // the outcome; the log line's time says when. Titles and other content stay
 // out: the log is for accountability, not a copy of the data.
 func (s *Server) audit(r *http.Request, id, outcome string) {
-	id0 := infoFrom(r.Context()).identity
-	admin := id0 != nil && id0.Admin
+	who := infoFrom(r.Context()).identity
+	admin := who != nil && who.Admin
 	s.opts.Logger.InfoContext(r.Context(), "Document write",
 		"sub", subject(r.Context()), "admin", admin, "method", r.Method, "route", r.Pattern,
 		"document_id", id, "outcome", outcome, "client", clientAddr(r))
