@@ -56,12 +56,15 @@ func subject(ctx context.Context) string {
 // authenticate lets a request under apiPrefix through only with a valid
 // bearer token; every other path passes untouched. It runs before the mux, so
 // unknown /api/ paths and methods answer 401 too and reveal nothing.
-func (s *Server) authenticate(next http.Handler) http.Handler {
+func (s *Server) authenticate(next *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.URL.Path, apiPrefix) && r.URL.Path != strings.TrimSuffix(apiPrefix, "/") {
 			next.ServeHTTP(w, r)
 			return
 		}
+		// Refused requests never reach the mux; name their route for the
+		// metrics and logs all the same (still a pattern, never a raw path).
+		_, r.Pattern = next.Handler(r)
 		if !s.verifier.Configured() {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="docuflow"`)
 			writeError(w, http.StatusUnauthorized, "authentication is not configured: this API accepts no requests until an OIDC issuer is set", "")

@@ -320,7 +320,15 @@ func TestMetricsAreOnlyOnTheMetricsPortWithBoundedMethodLabels(t *testing.T) {
 	if strings.Contains(text, "MADEUP") {
 		t.Error("made-up methods became label values")
 	}
-	for _, want := range []string{`method="other",route="unmatched"} 50`, `code="401",method="other",route="unmatched"} 50`} {
+	a.doAs(t, "", http.MethodGet, "/api/v1/documents/00000000-0000-4000-8000-000000000000", "", nil)
+	_, body = a.get(t, a.metricsURL+"/metrics")
+	text = string(body)
+	for _, want := range []string{
+		`code="405",method="other",route="unmatched"} 50`, // MADEUP /healthz
+		`code="401",method="other",route="unmatched"} 50`, // MADEUP /api/v1/documents, refused before routing
+		// Refused requests still count under their route pattern.
+		`code="401",method="GET",route="GET /api/v1/documents/{id}"} 1`,
+	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %s", want)
 		}
