@@ -62,6 +62,7 @@ func TestTokensAreAcceptedOnlyWhenEverythingChecksOut(t *testing.T) {
 		{name: "a token not valid yet is refused", token: iss.Token(t, with(iss.Claims("alice", audience), "nbf", now.Add(5*time.Minute).Unix())), wantErr: auth.ErrInvalidToken},
 		{name: "a token without a subject is refused", token: iss.Token(t, with(iss.Claims("alice", audience), "sub", nil)), wantErr: auth.ErrInvalidToken},
 		{name: "an alg none token is refused", token: oidctest.Unsigned(t, iss.Claims("alice", audience)), wantErr: auth.ErrInvalidToken},
+		{name: "an RS384 token from the published key is refused", token: oidctest.Sign(t, oidctest.Key{ID: iss.SigningKey().ID, Alg: jose.RS384, Private: iss.SigningKey().Private}, iss.Claims("alice", audience)), wantErr: auth.ErrInvalidToken},
 		{name: "an HS256 token keyed with the issuer's public key is refused", token: oidctest.HMACSigned(t, "key-1", pubDER, iss.Claims("alice", audience)), wantErr: auth.ErrInvalidToken},
 		{name: "a token signed by an unpublished key under a published kid is refused", token: oidctest.Sign(t, unpublished, iss.Claims("alice", audience)), wantErr: auth.ErrInvalidToken},
 		{name: "a token signed by an unknown key is refused", token: oidctest.Sign(t, stranger, iss.Claims("alice", audience)), wantErr: auth.ErrInvalidToken},
