@@ -39,6 +39,25 @@ const (
 	EnvShutdownGrace = "DOCUFLOW_SHUTDOWN_GRACE"
 	// EnvLogLevel sets the minimum log level: debug, info, warn or error.
 	EnvLogLevel = "DOCUFLOW_LOG_LEVEL"
+	// EnvMetricsPort is the TCP port of the second listener, which serves
+	// MetricsPath and the detailed status page; it must not be reachable
+	// through the load balancer.
+	EnvMetricsPort = "DOCUFLOW_METRICS_PORT"
+	// EnvAuthIssuer is the OpenID Connect issuer URL (https) whose bearer
+	// tokens the API accepts. Unset, every /api/ request is refused with 401.
+	EnvAuthIssuer = "DOCUFLOW_AUTH_ISSUER"
+	// EnvAuthAudience is the value a token's aud claim must contain; required
+	// when EnvAuthIssuer is set.
+	EnvAuthAudience = "DOCUFLOW_AUTH_AUDIENCE"
+	// EnvAuthAdminGroup is a value of the token's groups claim, or one word of
+	// its scope claim, that lets a caller see and change every document.
+	EnvAuthAdminGroup = "DOCUFLOW_AUTH_ADMIN_GROUP"
+	// EnvDBSecretARN is the ARN of the Secrets Manager secret holding the
+	// database user name and password (keys SecretKeyUsername and
+	// SecretKeyPassword). When set, the API reads them from Secrets Manager
+	// whenever it opens a connection, so a rotated password is picked up
+	// without a restart, and EnvDBUser and EnvDBPassword become optional.
+	EnvDBSecretARN = "DOCUFLOW_DB_SECRET_ARN"
 )
 
 // JSON keys of the RDS-managed master user secret in Secrets Manager.
@@ -72,7 +91,10 @@ const (
 	// ReadinessPath answers 200 only when the database is reachable, the schema
 	// is migrated and the process is not shutting down; use it for the target group.
 	ReadinessPath = "/readyz"
-	// MetricsPath serves Prometheus metrics.
+	// DefaultMetricsPort is the metrics listener's port when EnvMetricsPort is
+	// unset. It is not the container port the target group forwards to.
+	DefaultMetricsPort = 9090
+	// MetricsPath serves Prometheus metrics, on the metrics port only.
 	MetricsPath = "/metrics"
 )
 
@@ -98,8 +120,13 @@ func SecretEnv() map[string]string {
 }
 
 // OptionalEnv returns the names that override a default, in a stable order.
+// Without the EnvAuth* names the API refuses every /api/ request; without
+// EnvDBSecretARN it logs in with EnvDBUser and EnvDBPassword as read at start.
 func OptionalEnv() []string {
-	return []string{EnvDBSSLMode, EnvDBCAFile, EnvShutdownDrain, EnvShutdownGrace, EnvLogLevel}
+	return []string{
+		EnvDBSSLMode, EnvDBCAFile, EnvShutdownDrain, EnvShutdownGrace, EnvLogLevel,
+		EnvMetricsPort, EnvAuthIssuer, EnvAuthAudience, EnvAuthAdminGroup, EnvDBSecretARN,
+	}
 }
 
 // AllEnv returns every environment variable the binary reads, in a stable order.

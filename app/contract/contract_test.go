@@ -41,3 +41,28 @@ func TestHealthCheckRunsTheBinaryWithoutAShell(t *testing.T) {
 		t.Errorf("HealthCheckCommand() = %q, want %q", got, want)
 	}
 }
+
+func TestTheSecurityNamesAreOptionalWithSafeDefaults(t *testing.T) {
+	// Optional, not plain: the operator's task definition lists every plain
+	// name, and an unset issuer must mean "refuse", not "configured empty".
+	for _, name := range []string{contract.EnvAuthIssuer, contract.EnvAuthAudience, contract.EnvAuthAdminGroup, contract.EnvMetricsPort, contract.EnvDBSecretARN} {
+		if !slices.Contains(contract.OptionalEnv(), name) {
+			t.Errorf("%s is not in OptionalEnv", name)
+		}
+		if slices.Contains(contract.PlainEnv(), name) {
+			t.Errorf("%s is both plain and optional", name)
+		}
+		if _, secret := contract.SecretEnv()[name]; secret {
+			t.Errorf("%s comes from the secret but is not secret", name)
+		}
+		if !slices.Contains(contract.AllEnv(), name) {
+			t.Errorf("%s is not in AllEnv", name)
+		}
+	}
+	if contract.DefaultMetricsPort == contract.DefaultListenPort {
+		t.Error("metrics would share the port the load balancer forwards to")
+	}
+	if want := len(contract.PlainEnv()) + len(contract.SecretEnv()) + len(contract.OptionalEnv()); len(contract.AllEnv()) != want {
+		t.Errorf("AllEnv has %d names, want the %d plain, secret and optional ones", len(contract.AllEnv()), want)
+	}
+}

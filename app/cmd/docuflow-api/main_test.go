@@ -135,7 +135,11 @@ func start(t *testing.T, env map[string]string) *proc {
 }
 
 func (p *proc) get(path string) (int, string, error) {
-	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(fmt.Sprintf("http://127.0.0.1:%d%s", p.port, path))
+	return getPort(p.port, path)
+}
+
+func getPort(port int, path string) (int, string, error) {
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(fmt.Sprintf("http://127.0.0.1:%d%s", port, path))
 	if err != nil {
 		return 0, "", err
 	}
@@ -175,8 +179,9 @@ func runHealthcheck(t *testing.T, port int) (int, string) {
 func TestTheBinaryServesProbesAndStopsCleanlyOnSIGTERM(t *testing.T) {
 	db := pg.NewDatabase(t)
 	env := db.Env()
-	port := freePort(t)
+	port, metricsPort := freePort(t), freePort(t)
 	env[contract.EnvListenPort] = strconv.Itoa(port)
+	env[contract.EnvMetricsPort] = strconv.Itoa(metricsPort)
 	env[contract.EnvShutdownDrain] = "1s"
 	p := start(t, env)
 
@@ -187,12 +192,22 @@ func TestTheBinaryServesProbesAndStopsCleanlyOnSIGTERM(t *testing.T) {
 	if code, out := runHealthcheck(t, port); code != 0 {
 		t.Errorf("healthcheck exited %d against a live server: %s", code, out)
 	}
-	code, page, err := p.get("/")
+	code, page, err := getPort(metricsPort, "/")
 	if err != nil || code != http.StatusOK || !strings.Contains(page, "1.2.3-test") || !strings.Contains(page, "build-abc") {
-		t.Errorf("status page %d (%v) does not show the linked-in version and build:\n%s", code, err, page)
+		t.Errorf("the metrics port's status page %d (%v) does not show the linked-in version and build:\n%s", code, err, page)
 	}
 	if strings.Contains(page, db.Password) {
 		t.Error("the status page shows the database password")
+	}
+	if code, page, err := p.get("/"); err != nil || code != http.StatusOK || strings.Contains(page, "1.2.3-test") {
+		t.Errorf("the public status page %d (%v) shows the version or fails:\n%s", code, err, page)
+	}
+	if code, _, err := getPort(metricsPort, contract.MetricsPath); err != nil || code != http.StatusOK {
+		t.Errorf("metrics on the metrics port: %d (%v)", code, err)
+	}
+	// No issuer in this environment: the API is closed, and says why.
+	if code, body, err := p.get("/api/v1/documents"); err != nil || code != http.StatusUnauthorized || !strings.Contains(body, "authentication is not configured") {
+		t.Errorf("GET /api/v1/documents without an issuer: %d %s (%v), want 401", code, body, err)
 	}
 
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -221,7 +236,7 @@ func TestTheBinaryServesProbesAndStopsCleanlyOnSIGTERM(t *testing.T) {
 		}
 		msgs = append(msgs, line.Msg)
 	}
-	for _, want := range []string{"Serving", "Schema is current", "Shutting down", "Stopped"} {
+	for _, want := range []string{"Authentication is not configured", "Serving", "Schema is current", "Shutting down", "Stopped"} {
 		if !strings.Contains(strings.Join(msgs, "|"), want) {
 			t.Errorf("logs lack %q: %q", want, msgs)
 		}

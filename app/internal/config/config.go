@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,6 +28,10 @@ const (
 type Config struct {
 	// ListenPort is the HTTP port.
 	ListenPort int
+	// MetricsPort is the port of the metrics and status listener.
+	MetricsPort int
+	// Auth says which bearer tokens the API accepts.
+	Auth Auth
 	// DB describes how to reach PostgreSQL.
 	DB DB
 	// ShutdownDrain is how long readiness fails before the listener closes.
@@ -36,6 +42,18 @@ type Config struct {
 	LogLevel slog.Level
 }
 
+// Auth holds the OpenID Connect settings; a zero Issuer means that
+// authentication is not configured and every /api/ request is refused.
+type Auth struct {
+	// Issuer is the issuer URL, the iss claim tokens must carry.
+	Issuer string
+	// Audience is the value the aud claim must contain.
+	Audience string
+	// AdminGroup, when set, is the groups value or scope word that grants
+	// access to every document.
+	AdminGroup string
+}
+
 // DB holds the database connection settings.
 type DB struct {
 	// Host is the server address.
@@ -44,10 +62,15 @@ type DB struct {
 	Port int
 	// Name is the database name.
 	Name string
-	// User is the role to log in as.
+	// User is the role to log in as; ignored when SecretARN is set.
 	User string
 	// Password is the role's password; it is never logged or rendered.
+	// Ignored when SecretARN is set.
 	Password string
+	// SecretARN names the Secrets Manager secret to read the user name and
+	// password from whenever a connection is opened; empty to use User and
+	// Password.
+	SecretARN string
 	// SSLMode is one of the dbtls modes.
 	SSLMode string
 	// CAFile is the operator-supplied CA bundle path, empty for the embedded bundle.
@@ -63,6 +86,7 @@ func (d DB) LogValue() slog.Value {
 		slog.Int("port", d.Port),
 		slog.String("name", d.Name),
 		slog.String("user", d.User),
+		slog.String("secret_arn", d.SecretARN),
 		slog.String("sslmode", d.SSLMode),
 		slog.String("ca_file", d.CAFile),
 	)
@@ -91,21 +115,34 @@ func FromEnv() (Config, error) { return Load(os.LookupEnv) }
 // each as a *VarError naming its variable.
 func Load(lookup func(string) (string, bool)) (Config, error) {
 	l := loader{lookup: lookup}
+	secretARN := l.secretARN()
+	// With a secret to read them from, the user name and password in the
+	// environment are only what ECS injected at start, stale after a rotation.
+	user, password := l.required, l.requiredRaw
+	if secretARN != "" {
+		user, password = l.optional, l.optionalRaw
+	}
 	cfg := Config{
-		ListenPort: l.port(contract.EnvListenPort, contract.DefaultListenPort),
+		ListenPort:  l.port(contract.EnvListenPort, contract.DefaultListenPort),
+		MetricsPort: l.port(contract.EnvMetricsPort, contract.DefaultMetricsPort),
+		Auth:        l.auth(),
 		DB: DB{
-			Host:     l.required(contract.EnvDBHost),
-			Port:     l.port(contract.EnvDBPort, contract.DefaultDBPort),
-			Name:     l.required(contract.EnvDBName),
-			User:     l.required(contract.EnvDBUser),
-			Password: l.requiredRaw(contract.EnvDBPassword),
-			SSLMode:  l.sslMode(),
+			Host:      l.required(contract.EnvDBHost),
+			Port:      l.port(contract.EnvDBPort, contract.DefaultDBPort),
+			Name:      l.required(contract.EnvDBName),
+			User:      user(contract.EnvDBUser),
+			Password:  password(contract.EnvDBPassword),
+			SecretARN: secretARN,
+			SSLMode:   l.sslMode(),
 		},
 		ShutdownDrain: l.duration(contract.EnvShutdownDrain, DefaultShutdownDrain, 0, time.Minute),
 		ShutdownGrace: l.duration(contract.EnvShutdownGrace, DefaultShutdownGrace, time.Second, 5*time.Minute),
 		LogLevel:      l.logLevel(),
 	}
 	cfg.DB.CAFile, cfg.DB.CAPEM = l.caFile()
+	if cfg.MetricsPort != 0 && cfg.MetricsPort == cfg.ListenPort {
+		l.fail(contract.EnvMetricsPort, "must differ from %s (%d): metrics must not be served on the port the load balancer reaches", contract.EnvListenPort, cfg.ListenPort)
+	}
 	if err := errors.Join(l.errs...); err != nil {
 		return Config{}, err
 	}
@@ -142,6 +179,60 @@ func (l *loader) requiredRaw(name string) string {
 		l.fail(name, "must be set")
 	}
 	return v
+}
+
+func (l *loader) optional(name string) string {
+	v, _ := l.get(name)
+	return v
+}
+
+func (l *loader) optionalRaw(name string) string {
+	v, _ := l.lookup(name)
+	return v
+}
+
+// secretARNPattern matches a Secrets Manager secret ARN and captures its region.
+var secretARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:[A-Za-z0-9/_+=.@!-]+$`)
+
+// SecretRegion returns the region of a Secrets Manager secret ARN, "" when
+// arn is not one.
+func SecretRegion(arn string) string {
+	m := secretARNPattern.FindStringSubmatch(arn)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+func (l *loader) secretARN() string {
+	v, ok := l.get(contract.EnvDBSecretARN)
+	if !ok {
+		return ""
+	}
+	if SecretRegion(v) == "" {
+		l.fail(contract.EnvDBSecretARN, "must be a Secrets Manager secret ARN such as arn:aws:secretsmanager:eu-west-1:123456789012:secret:name, got %q", v)
+	}
+	return v
+}
+
+func (l *loader) auth() Auth {
+	a := Auth{}
+	issuer, ok := l.get(contract.EnvAuthIssuer)
+	audience, hasAudience := l.get(contract.EnvAuthAudience)
+	a.AdminGroup, _ = l.get(contract.EnvAuthAdminGroup)
+	if !ok {
+		// Authentication stays closed: Run warns and /api/ answers 401.
+		return Auth{}
+	}
+	u, err := url.Parse(issuer)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		l.fail(contract.EnvAuthIssuer, "must be an https URL without query or fragment, got %q", issuer)
+	}
+	if !hasAudience {
+		l.fail(contract.EnvAuthAudience, "must be set when %s is set", contract.EnvAuthIssuer)
+	}
+	a.Issuer, a.Audience = issuer, audience
+	return a
 }
 
 func (l *loader) port(name string, def int) int {

@@ -92,6 +92,11 @@ func TestEachBadSettingStopsStartupNamingTheVariable(t *testing.T) {
 		{name: "a drain that is not a duration", key: contract.EnvShutdownDrain, value: "five"},
 		{name: "a grace period too long for ECS", key: contract.EnvShutdownGrace, value: "1h"},
 		{name: "an unknown log level", key: contract.EnvLogLevel, value: "chatty"},
+		{name: "a metrics port that is not a number", key: contract.EnvMetricsPort, value: "metrics"},
+		{name: "a metrics port equal to the listen port", key: contract.EnvMetricsPort, value: "8080"},
+		{name: "an issuer over plain HTTP", key: contract.EnvAuthIssuer, value: "http://idp.example.com"},
+		{name: "an issuer that is not a URL", key: contract.EnvAuthIssuer, value: "idp.example.com"},
+		{name: "a secret ARN of another service", key: contract.EnvDBSecretARN, value: "arn:aws:s3:::bucket"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,5 +167,50 @@ func TestHealthcheckNeedsOnlyTheListenPort(t *testing.T) {
 	}
 	if _, err := ListenPort(lookupIn(map[string]string{contract.EnvListenPort: "-1"})); err == nil {
 		t.Error("ListenPort accepted -1")
+	}
+}
+
+func TestAnIssuerNeedsAnAudience(t *testing.T) {
+	env := validEnv()
+	env[contract.EnvAuthIssuer] = "https://idp.example.com/realms/docuflow"
+	_, err := Load(lookupIn(env))
+	var ve *VarError
+	if !errors.As(err, &ve) || ve.Var != contract.EnvAuthAudience {
+		t.Fatalf("Load = %v, want an error naming %s", err, contract.EnvAuthAudience)
+	}
+	env[contract.EnvAuthAudience] = "docuflow-api"
+	env[contract.EnvAuthAdminGroup] = "docuflow-admins"
+	cfg, err := Load(lookupIn(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Auth{Issuer: "https://idp.example.com/realms/docuflow", Audience: "docuflow-api", AdminGroup: "docuflow-admins"}
+	if cfg.Auth != want {
+		t.Errorf("Auth = %+v, want %+v", cfg.Auth, want)
+	}
+}
+
+func TestWithoutAnIssuerAuthenticationStaysUnconfigured(t *testing.T) {
+	cfg, err := Load(lookupIn(validEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Auth != (Auth{}) || cfg.MetricsPort != contract.DefaultMetricsPort {
+		t.Errorf("Auth = %+v, metrics port %d; want no auth and port %d", cfg.Auth, cfg.MetricsPort, contract.DefaultMetricsPort)
+	}
+}
+
+func TestASecretARNMakesTheUserAndPasswordOptional(t *testing.T) {
+	env := validEnv()
+	delete(env, contract.EnvDBUser)
+	delete(env, contract.EnvDBPassword)
+	arn := "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-0a1b2c-AbCdEf"
+	env[contract.EnvDBSecretARN] = arn
+	cfg, err := Load(lookupIn(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DB.SecretARN != arn || SecretRegion(arn) != "eu-west-1" {
+		t.Errorf("secret ARN %q in region %q", cfg.DB.SecretARN, SecretRegion(arn))
 	}
 }

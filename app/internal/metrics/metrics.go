@@ -65,6 +65,17 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }
 
+// Method maps an HTTP method to a bounded set of label values: the standard
+// methods the API could serve, and "other" for anything else, so made-up
+// methods cannot create series without end.
+func Method(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
+}
+
 // Start counts a request as in flight and returns the function that records
 // its outcome.
 func (m *Metrics) Start() func(route, method string, code int) {
@@ -72,6 +83,7 @@ func (m *Metrics) Start() func(route, method string, code int) {
 	m.inFlight.Inc()
 	return func(route, method string, code int) {
 		m.inFlight.Dec()
+		method = Method(method)
 		m.requests.WithLabelValues(route, method, strconv.Itoa(code)).Inc()
 		m.duration.WithLabelValues(route, method).Observe(time.Since(begin).Seconds())
 	}

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -34,5 +35,24 @@ docuflow_build_info{build="abc123",version="1.0.0"} 1
 `
 	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(want), "docuflow_build_info"); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestMadeUpMethodsShareOneLabelValue(t *testing.T) {
+	m := New("1.0.0", "abc123", nil)
+	for i := range 500 {
+		m.Start()("unmatched", fmt.Sprintf("X-MADE-UP-%d", i), 405)
+	}
+	for _, method := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "get", "CONNECT", "TRACE"} {
+		m.Start()("unmatched", method, 405)
+	}
+	if n := testutil.CollectAndCount(m.requests, "docuflow_http_requests_total"); n != 8 {
+		t.Errorf("requests_total has %d series, want 8: the seven standard methods and other", n)
+	}
+	if got := testutil.ToFloat64(m.requests.WithLabelValues("unmatched", "other", "405")); got != 503 {
+		t.Errorf("other = %v, want 503 (500 made up, get, CONNECT, TRACE)", got)
+	}
+	if n := testutil.CollectAndCount(m.duration, "docuflow_http_request_duration_seconds"); n != 8 {
+		t.Errorf("the latency histogram has %d series, want 8", n)
 	}
 }

@@ -209,8 +209,8 @@ func TestPagesAreCappedAndChainedByCursor(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `INSERT INTO documents (title, content_type, size_bytes, sha256)
-		SELECT 'doc ' || i, 'text/plain', i, repeat('0', 64) FROM generate_series(1, 130) i`); err != nil {
+	if _, err := conn.Exec(ctx, `INSERT INTO documents (owner, title, content_type, size_bytes, sha256)
+		SELECT 'alice', 'doc ' || i, 'text/plain', i, repeat('0', 64) FROM generate_series(1, 130) i`); err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
@@ -245,7 +245,7 @@ func TestMetricsCountRequestsByRoutePattern(t *testing.T) {
 	a := startApp(t, pg.NewDatabase(t))
 	a.waitReady(t)
 	a.get(t, "/api/v1/documents/00000000-0000-4000-8000-000000000000")
-	code, body := a.get(t, "/metrics")
+	code, body := a.get(t, a.metricsURL+"/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("metrics: %d", code)
 	}

@@ -13,14 +13,23 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/docuflow/docuflow-operator/app/internal/config"
+	"github.com/docuflow/docuflow-operator/app/internal/oidctest"
 )
 
 // benchApp runs the API on loopback over a database seeded with n documents,
 // with logging off, and returns its URL and the documents' ids.
+// benchToken is the bearer token loadTest sends; benchApp sets it.
+var benchToken string
+
 func benchApp(b *testing.B, n int) (string, []string) {
 	b.Helper()
 	db := pg.NewDatabase(b)
+	iss := oidctest.NewIssuer(b)
+	benchToken = iss.Token(b, iss.Claims("bench", testAudience))
 	cfg := startConfig(db)
+	cfg.Auth = config.Auth{Issuer: iss.URL, Audience: testAudience}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -29,7 +38,7 @@ func benchApp(b *testing.B, n int) (string, []string) {
 	done := make(chan error, 1)
 	ready := make(chan *Server, 1)
 	go func() {
-		done <- Run(ctx, RunConfig{Config: cfg, Logger: slog.New(slog.DiscardHandler), Listener: ln, Ready: func(s *Server) { ready <- s }})
+		done <- Run(ctx, RunConfig{Config: cfg, Logger: slog.New(slog.DiscardHandler), Listener: ln, AuthHTTPClient: iss.Client, Ready: func(s *Server) { ready <- s }})
 	}()
 	<-ready
 	b.Cleanup(func() { cancel(); <-done })
@@ -53,8 +62,8 @@ func benchApp(b *testing.B, n int) (string, []string) {
 		b.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `INSERT INTO documents (title, content_type, size_bytes, sha256, tags)
-		SELECT 'document ' || i, 'application/pdf', i * 1024, md5(i::text) || md5((-i)::text),
+	rows, err := conn.Query(ctx, `INSERT INTO documents (owner, title, content_type, size_bytes, sha256, tags)
+		SELECT 'bench', 'document ' || i, 'application/pdf', i * 1024, md5(i::text) || md5((-i)::text),
 		       ARRAY['tag' || (i % 10)]
 		FROM generate_series(1, $1) i RETURNING id::text`, n)
 	if err != nil {
@@ -87,7 +96,9 @@ func loadTest(b *testing.B, path func(i int) string) {
 		for pb.Next() {
 			i := int(next.Add(1))
 			t0 := time.Now()
-			resp, err := client.Get(path(i))
+			req, _ := http.NewRequest(http.MethodGet, path(i), nil)
+			req.Header.Set("Authorization", "Bearer "+benchToken)
+			resp, err := client.Do(req)
 			if err != nil {
 				b.Error(err)
 				return

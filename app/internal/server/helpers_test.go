@@ -15,7 +15,14 @@ import (
 	"time"
 
 	"github.com/docuflow/docuflow-operator/app/internal/config"
+	"github.com/docuflow/docuflow-operator/app/internal/oidctest"
 	"github.com/docuflow/docuflow-operator/app/internal/pgtest"
+)
+
+// Audience and admin group of the test apps' authentication.
+const (
+	testAudience   = "docuflow-api"
+	testAdminGroup = "docuflow-admins"
 )
 
 var pg *pgtest.Server
@@ -42,18 +49,32 @@ func (b *syncBuffer) String() string {
 
 // testApp is a Run in progress on a loopback port.
 type testApp struct {
-	url    string
-	db     pgtest.Database
-	logs   *syncBuffer
-	srv    *Server
-	cancel context.CancelFunc
-	done   chan error
+	url        string
+	metricsURL string
+	db         pgtest.Database
+	issuer     *oidctest.Issuer
+	token      string // sent by do unless a test says otherwise: alice's
+	logs       *syncBuffer
+	srv        *Server
+	cancel     context.CancelFunc
+	done       chan error
 }
 
 type appOption func(*config.Config)
 
 func withDrain(d time.Duration) appOption {
 	return func(c *config.Config) { c.ShutdownDrain = d }
+}
+
+// withoutAuth leaves authentication unconfigured, as when the operator sets no issuer.
+func withoutAuth() appOption {
+	return func(c *config.Config) { c.Auth = config.Auth{} }
+}
+
+// withIssuerURL trusts another issuer than the app's own (one served by
+// httptest, whose certificate the app's client trusts).
+func withIssuerURL(url string) appOption {
+	return func(c *config.Config) { c.Auth.Issuer = url }
 }
 
 // viaPort sends database traffic to another port, such as a pgtest.Proxy's.
@@ -75,7 +96,9 @@ func startConfig(db pgtest.Database) config.Config {
 // startApp runs the API on db, and stops it when t ends.
 func startApp(t testing.TB, db pgtest.Database, opts ...appOption) *testApp {
 	t.Helper()
+	iss := oidctest.NewIssuer(t)
 	cfg := startConfig(db)
+	cfg.Auth = config.Auth{Issuer: iss.URL, Audience: testAudience, AdminGroup: testAdminGroup}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -83,14 +106,22 @@ func startApp(t testing.TB, db pgtest.Database, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &testApp{url: "http://" + ln.Addr().String(), db: db, logs: logs, cancel: cancel, done: make(chan error, 1)}
+	a := &testApp{
+		url: "http://" + ln.Addr().String(), metricsURL: "http://" + mln.Addr().String(),
+		db: db, issuer: iss, logs: logs, cancel: cancel, done: make(chan error, 1),
+	}
+	a.token = a.tokenFor(t, "alice")
 	ready := make(chan *Server, 1)
 	go func() {
 		a.done <- Run(ctx, RunConfig{
 			Config: cfg, Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-			Version: "1.2.3-test", Build: "build-abc", Listener: ln,
+			Version: "1.2.3-test", Build: "build-abc", Listener: ln, MetricsListener: mln, AuthHTTPClient: iss.Client,
 			Ready: func(s *Server) { ready <- s },
 		})
 	}()
@@ -123,14 +154,39 @@ func (a *testApp) waitReady(t testing.TB) {
 
 var client = &http.Client{Timeout: 15 * time.Second}
 
+// tokenFor mints a valid token for sub from the app's issuer, with extra
+// claims as key/value pairs (such as "groups", []string{testAdminGroup}).
+func (a *testApp) tokenFor(t testing.TB, sub string, extra ...any) string {
+	t.Helper()
+	claims := a.issuer.Claims(sub, testAudience)
+	for i := 0; i+1 < len(extra); i += 2 {
+		claims[extra[i].(string)] = extra[i+1]
+	}
+	return a.issuer.Token(t, claims)
+}
+
+// do sends a request with alice's token.
 func (a *testApp) do(t testing.TB, method, path, contentType string, body io.Reader) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, a.url+path, body)
+	return a.doAs(t, a.token, method, path, contentType, body)
+}
+
+// doAs sends a request with token as the bearer token, none when it is "".
+func (a *testApp) doAs(t testing.TB, token, method, path, contentType string, body io.Reader) (*http.Response, []byte) {
+	t.Helper()
+	url := path
+	if !strings.HasPrefix(path, "http") {
+		url = a.url + path
+	}
+	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := client.Do(req)
 	if err != nil {

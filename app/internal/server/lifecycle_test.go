@@ -12,7 +12,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/docuflow/docuflow-operator/app/internal/auth"
 	"github.com/docuflow/docuflow-operator/app/internal/migrate"
+	"github.com/docuflow/docuflow-operator/app/internal/oidctest"
 	"github.com/docuflow/docuflow-operator/app/internal/pgtest"
 	"github.com/docuflow/docuflow-operator/app/internal/store"
 )
@@ -56,7 +58,7 @@ func TestATaskStartedBeforeItsDatabaseBecomesReadyOnItsOwn(t *testing.T) {
 	if code, _ := a.get(t, "/healthz"); code != http.StatusOK {
 		t.Errorf("liveness %d, want 200", code)
 	}
-	if code, page := a.get(t, "/"); code != http.StatusOK || !strings.Contains(string(page), "unreachable") {
+	if code, page := a.get(t, a.metricsURL+"/"); code != http.StatusOK || !strings.Contains(string(page), "unreachable") {
 		t.Errorf("status page %d does not report the database as unreachable:\n%s", code, page)
 	}
 
@@ -99,7 +101,9 @@ func TestShutdownFailsReadinessFirstAndLetsInFlightRequestsFinish(t *testing.T) 
 	}
 	inFlight := make(chan result, 1)
 	go func() {
-		resp, err := client.Get(a.url + "/api/v1/documents/" + doc.ID)
+		req, _ := http.NewRequest(http.MethodGet, a.url+"/api/v1/documents/"+doc.ID, nil)
+		req.Header.Set("Authorization", "Bearer "+a.token)
+		resp, err := client.Do(req)
 		if err != nil {
 			inFlight <- result{err: err}
 			return
@@ -170,7 +174,7 @@ func TestTheStatusPageShowsTheBuildAndNoSecret(t *testing.T) {
 	db := pg.NewDatabase(t)
 	a := startApp(t, db)
 	a.waitReady(t)
-	code, page := a.get(t, "/")
+	code, page := a.get(t, a.metricsURL+"/")
 	if code != http.StatusOK {
 		t.Fatalf("status page: %d", code)
 	}
@@ -201,7 +205,8 @@ func TestASlowDatabaseCallEndsAtTheRequestTimeout(t *testing.T) {
 	if _, err := migrate.Up(ctx, pool, discard); err != nil {
 		t.Fatal(err)
 	}
-	s := New(Options{Pool: pool, RequestTimeout: 300 * time.Millisecond})
+	iss := oidctest.NewIssuer(t)
+	s := New(Options{Pool: pool, RequestTimeout: 300 * time.Millisecond, Verifier: auth.New(auth.Options{Issuer: iss.URL, Audience: testAudience, HTTPClient: iss.Client})})
 	s.MarkMigrated()
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
@@ -219,7 +224,9 @@ func TestASlowDatabaseCallEndsAtTheRequestTimeout(t *testing.T) {
 	if _, err := tx.Exec(ctx, "LOCK TABLE documents IN ACCESS EXCLUSIVE MODE"); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := client.Get(ts.URL + "/api/v1/documents")
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/api/v1/documents", nil)
+	req.Header.Set("Authorization", "Bearer "+iss.Token(t, iss.Claims("alice", testAudience)))
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/docuflow/docuflow-operator/app/contract"
+	"github.com/docuflow/docuflow-operator/app/internal/auth"
 	"github.com/docuflow/docuflow-operator/app/internal/config"
 	"github.com/docuflow/docuflow-operator/app/internal/migrate"
 	"github.com/docuflow/docuflow-operator/app/internal/store"
@@ -38,6 +40,11 @@ type RunConfig struct {
 	Version, Build string
 	// Listener overrides listening on Config.ListenPort; tests pass their own.
 	Listener net.Listener
+	// MetricsListener overrides listening on Config.MetricsPort.
+	MetricsListener net.Listener
+	// AuthHTTPClient overrides the client that fetches the issuer's keys;
+	// tests pass one that trusts their issuer's certificate.
+	AuthHTTPClient *http.Client
 	// Ready, when set, receives the Server once it accepts requests.
 	Ready func(*Server)
 }
@@ -47,44 +54,58 @@ type RunConfig struct {
 // period to finish, and the pool closes. It returns nil after a clean shutdown.
 func Run(ctx context.Context, rc RunConfig) error {
 	cfg, log := rc.Config, rc.Logger
-	pool, err := store.Open(ctx, cfg.DB)
+	pool, err := store.Open(ctx, cfg.DB, store.WithLogger(log))
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
 
-	srv := New(Options{Pool: pool, Logger: log, Version: rc.Version, Build: rc.Build})
-	ln := rc.Listener
-	if ln == nil {
-		ln, err = net.Listen("tcp", ":"+strconv.Itoa(cfg.ListenPort))
-		if err != nil {
-			return fmt.Errorf("listening on port %d: %w", cfg.ListenPort, err)
-		}
+	verifier := auth.New(auth.Options{
+		Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience, AdminGroup: cfg.Auth.AdminGroup, HTTPClient: rc.AuthHTTPClient,
+	})
+	if !verifier.Configured() {
+		log.WarnContext(ctx, "Authentication is not configured: every /api/ request is refused with 401", "set", contract.EnvAuthIssuer)
 	}
-	httpSrv := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	srv := New(Options{Pool: pool, Logger: log, Verifier: verifier, Version: rc.Version, Build: rc.Build})
+	ln, err := listen(rc.Listener, cfg.ListenPort)
+	if err != nil {
+		return err
 	}
+	mln, err := listen(rc.MetricsListener, cfg.MetricsPort)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	httpSrv := newHTTPServer(srv.Handler(), log)
+	metricsSrv := newHTTPServer(srv.MetricsHandler(), log)
+	defer metricsSrv.Close()
 
-	migrateCtx, stopMigrating := context.WithCancel(ctx)
+	background, stopBackground := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		srv.migrateUntilDone(migrateCtx, pool)
+		srv.migrateUntilDone(background, pool)
+	}()
+	go func() {
+		defer wg.Done()
+		// Lazily is enough for correctness; fetching now spares the first
+		// callers the wait, and retries while the issuer is unreachable.
+		verifier.Warm(background, func(err error, retryIn time.Duration) {
+			log.Warn("Fetching the issuer's signing keys failed, retrying", "error", err.Error(), "retry_in", retryIn.String())
+		})
 	}()
 	defer func() {
-		stopMigrating()
+		stopBackground()
 		wg.Wait()
 	}()
 
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
-	log.InfoContext(ctx, "Serving", "addr", ln.Addr().String(), "version", rc.Version, "build", rc.Build, "db", cfg.DB)
+	metricsServed := make(chan error, 1)
+	go func() { metricsServed <- metricsSrv.Serve(mln) }()
+	log.InfoContext(ctx, "Serving", "addr", ln.Addr().String(), "metrics_addr", mln.Addr().String(),
+		"version", rc.Version, "build", rc.Build, "db", cfg.DB, "auth_issuer", cfg.Auth.Issuer)
 	if rc.Ready != nil {
 		rc.Ready(srv)
 	}
@@ -92,6 +113,9 @@ func Run(ctx context.Context, rc RunConfig) error {
 	select {
 	case err := <-served:
 		return fmt.Errorf("serving HTTP: %w", err)
+	case err := <-metricsServed:
+		_ = httpSrv.Close()
+		return fmt.Errorf("serving metrics: %w", err)
 	case <-ctx.Done():
 	}
 
@@ -102,7 +126,7 @@ func Run(ctx context.Context, rc RunConfig) error {
 	case err := <-served:
 		return fmt.Errorf("serving HTTP while draining: %w", err)
 	}
-	stopMigrating()
+	stopBackground()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
@@ -114,6 +138,28 @@ func Run(ctx context.Context, rc RunConfig) error {
 	}
 	log.Info("Stopped")
 	return nil
+}
+
+func listen(ln net.Listener, port int) (net.Listener, error) {
+	if ln != nil {
+		return ln, nil
+	}
+	ln, err := net.Listen("tcp", ":"+strconv.Itoa(port))
+	if err != nil {
+		return nil, fmt.Errorf("listening on port %d: %w", port, err)
+	}
+	return ln, nil
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // migrateUntilDone applies migrations, retrying with back-off while the

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/docuflow/docuflow-operator/app/contract"
+	"github.com/docuflow/docuflow-operator/app/internal/auth"
 	"github.com/docuflow/docuflow-operator/app/internal/metrics"
 	"github.com/docuflow/docuflow-operator/app/internal/store"
 )
@@ -31,6 +32,8 @@ type Options struct {
 	Pool *pgxpool.Pool
 	// Logger receives structured logs.
 	Logger *slog.Logger
+	// Verifier checks bearer tokens on /api/; nil refuses every /api/ request.
+	Verifier *auth.Verifier
 	// Version and Build describe the binary on the status page and in metrics.
 	Version, Build string
 	// RequestTimeout overrides DefaultRequestTimeout.
@@ -46,10 +49,12 @@ type Server struct {
 	opts     Options
 	store    *store.Store
 	metrics  *metrics.Metrics
+	verifier *auth.Verifier
 	started  time.Time
 	migrated atomic.Bool
 	draining atomic.Bool
 	handler  http.Handler
+	private  http.Handler
 }
 
 // New builds a Server; it reports not-ready until MarkMigrated is called.
@@ -66,28 +71,41 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Verifier == nil {
+		opts.Verifier = auth.New(auth.Options{})
+	}
 	s := &Server{
-		opts:    opts,
-		store:   store.New(opts.Pool),
-		metrics: metrics.New(opts.Version, opts.Build, opts.Pool.Stat),
-		started: time.Now(),
+		opts:     opts,
+		store:    store.New(opts.Pool),
+		metrics:  metrics.New(opts.Version, opts.Build, opts.Pool.Stat),
+		verifier: opts.Verifier,
+		started:  time.Now(),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+contract.LivenessPath, s.healthz)
 	mux.HandleFunc("GET "+contract.ReadinessPath, s.readyz)
-	mux.Handle("GET "+contract.MetricsPath, s.metrics.Handler())
-	mux.HandleFunc("GET /{$}", s.statusPage)
+	mux.HandleFunc("GET /{$}", s.publicStatusPage)
 	mux.HandleFunc("POST /api/v1/documents", s.createDocument)
 	mux.HandleFunc("GET /api/v1/documents", s.listDocuments)
 	mux.HandleFunc("GET /api/v1/documents/{id}", s.getDocument)
 	mux.HandleFunc("DELETE /api/v1/documents/{id}", s.deleteDocument)
-	s.handler = s.instrument(mux)
+	s.handler = s.instrument(s.authenticate(mux))
+
+	// Metrics and build details go to a port the load balancer never reaches.
+	private := http.NewServeMux()
+	private.Handle("GET "+contract.MetricsPath, s.metrics.Handler())
+	private.HandleFunc("GET /{$}", s.statusPage)
+	s.private = private
 	return s
 }
 
-// Handler returns the root handler with logging, metrics, timeouts and panic
-// recovery applied.
+// Handler returns the root handler of the public listener, with
+// authentication of /api/, logging, metrics, timeouts and panic recovery.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// MetricsHandler returns the handler of the metrics listener: Prometheus
+// metrics and the detailed status page, for the cluster's eyes only.
+func (s *Server) MetricsHandler() http.Handler { return s.private }
 
 // MarkMigrated records that the schema is current, a condition of readiness.
 func (s *Server) MarkMigrated() { s.migrated.Store(true) }
@@ -110,7 +128,7 @@ func (s *Server) readiness(ctx context.Context) string {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.ReadyTimeout)
 	defer cancel()
-	if err := s.opts.Pool.Ping(ctx); err != nil {
+	if err := store.Retry(ctx, s.opts.Pool, s.opts.Pool.Ping); err != nil {
 		return "database unreachable"
 	}
 	return ""

@@ -80,3 +80,23 @@ func TestThePoolConfigurationHoldsThePasswordOutsideItsConnectionString(t *testi
 		t.Errorf("pool may fall back to another connection mode: %d fallbacks", len(pc.ConnConfig.Fallbacks))
 	}
 }
+
+func TestAWrongFixedPasswordFailsAtOnceWithoutRetries(t *testing.T) {
+	cfg := dbConfig(pg.NewDatabase(t))
+	cfg.Password = "not the password"
+	ctx := context.Background()
+	pool, err := store.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	begin := time.Now()
+	err = store.Retry(ctx, pool, pool.Ping)
+	if !store.IsPasswordRejected(err) {
+		t.Fatalf("Ping = %v, want the server refusing the password (28P01)", err)
+	}
+	// Retrying only helps when each connection fetches the password anew.
+	if d := time.Since(begin); d > 2*time.Second {
+		t.Errorf("a fixed wrong password took %s to fail, want no retries", d)
+	}
+}

@@ -36,6 +36,9 @@ type Document struct {
 	StorageURI string `json:"storage_uri,omitempty"`
 	// CreatedAt is when the metadata was stored.
 	CreatedAt time.Time `json:"created_at"`
+	// Owner is the subject that created the document; empty for documents
+	// from before authentication, which only admins see.
+	Owner string `json:"owner"`
 }
 
 // NewDocument is validated input for Create.
@@ -52,7 +55,21 @@ type NewDocument struct {
 	Tags []string
 	// StorageURI is empty when unknown.
 	StorageURI string
+	// Owner is the creating subject; never empty.
+	Owner string
 }
+
+// Scope is whose documents a caller may see and change.
+type Scope struct {
+	// Owner is the caller's subject.
+	Owner string
+	// All lets the caller see and change every document (admins).
+	All bool
+}
+
+// ErrNoOwner reports a document to create without an owner, which would make
+// it an admin-only document by accident.
+var ErrNoOwner = errors.New("document has no owner")
 
 // Store reads and writes documents.
 type Store struct {
@@ -62,34 +79,58 @@ type Store struct {
 // New returns a Store on pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-const columns = "id::text, title, content_type, size_bytes, sha256, tags, coalesce(storage_uri, ''), created_at"
+const columns = "id::text, title, content_type, size_bytes, sha256, tags, coalesce(storage_uri, ''), created_at, owner"
+
+// visible is the condition that limits a query to the scope's documents. An
+// empty owner never matches, so a zero Scope sees nothing, not the
+// admin-only documents without an owner.
+const visible = "(@all OR (owner = @owner AND @owner <> ''))"
+
+func (sc Scope) args() pgx.NamedArgs {
+	return pgx.NamedArgs{"all": sc.All, "owner": sc.Owner}
+}
 
 func scanDocument(row pgx.Row) (Document, error) {
 	var d Document
-	err := row.Scan(&d.ID, &d.Title, &d.ContentType, &d.SizeBytes, &d.SHA256, &d.Tags, &d.StorageURI, &d.CreatedAt)
+	err := row.Scan(&d.ID, &d.Title, &d.ContentType, &d.SizeBytes, &d.SHA256, &d.Tags, &d.StorageURI, &d.CreatedAt, &d.Owner)
 	d.CreatedAt = d.CreatedAt.UTC()
 	return d, err
 }
 
 // Create stores a document and returns it with its id and creation time.
 func (s *Store) Create(ctx context.Context, n NewDocument) (Document, error) {
+	if n.Owner == "" {
+		return Document{}, ErrNoOwner
+	}
 	tags := n.Tags
 	if tags == nil {
 		tags = []string{}
 	}
-	row := s.pool.QueryRow(ctx, `INSERT INTO documents (title, content_type, size_bytes, sha256, tags, storage_uri)
-		VALUES ($1, $2, $3, $4, $5, nullif($6, '')) RETURNING `+columns,
-		n.Title, n.ContentType, n.SizeBytes, n.SHA256, tags, n.StorageURI)
-	d, err := scanDocument(row)
+	var d Document
+	err := Retry(ctx, s.pool, func(ctx context.Context) (err error) {
+		row := s.pool.QueryRow(ctx, `INSERT INTO documents (title, content_type, size_bytes, sha256, tags, storage_uri, owner)
+			VALUES ($1, $2, $3, $4, $5, nullif($6, ''), $7) RETURNING `+columns,
+			n.Title, n.ContentType, n.SizeBytes, n.SHA256, tags, n.StorageURI, n.Owner)
+		d, err = scanDocument(row)
+		return err
+	})
 	if err != nil {
-		return Document{}, fmt.Errorf("inserting document %q: %w", n.Title, err)
+		// Never the title: it is the customer's data, and this error is logged.
+		return Document{}, fmt.Errorf("inserting a document for %s: %w", n.Owner, err)
 	}
 	return d, nil
 }
 
-// Get returns the document with id, or ErrNotFound.
-func (s *Store) Get(ctx context.Context, id string) (Document, error) {
-	d, err := scanDocument(s.pool.QueryRow(ctx, "SELECT "+columns+" FROM documents WHERE id = $1::uuid", id))
+// Get returns the document with id if the scope may see it, or ErrNotFound:
+// someone else's document is indistinguishable from a missing one.
+func (s *Store) Get(ctx context.Context, sc Scope, id string) (Document, error) {
+	args := sc.args()
+	args["id"] = id
+	var d Document
+	err := Retry(ctx, s.pool, func(ctx context.Context) (err error) {
+		d, err = scanDocument(s.pool.QueryRow(ctx, "SELECT "+columns+" FROM documents WHERE id = @id::uuid AND "+visible, args))
+		return err
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Document{}, ErrNotFound
 	}
@@ -99,13 +140,21 @@ func (s *Store) Get(ctx context.Context, id string) (Document, error) {
 	return d, nil
 }
 
-// Delete removes the document with id, or returns ErrNotFound.
-func (s *Store) Delete(ctx context.Context, id string) error {
-	tag, err := s.pool.Exec(ctx, "DELETE FROM documents WHERE id = $1::uuid", id)
+// Delete removes the document with id if the scope may change it, or returns
+// ErrNotFound.
+func (s *Store) Delete(ctx context.Context, sc Scope, id string) error {
+	args := sc.args()
+	args["id"] = id
+	var deleted int64
+	err := Retry(ctx, s.pool, func(ctx context.Context) error {
+		tag, err := s.pool.Exec(ctx, "DELETE FROM documents WHERE id = @id::uuid AND "+visible, args)
+		deleted = tag.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("deleting document %s: %w", id, err)
 	}
-	if tag.RowsAffected() == 0 {
+	if deleted == 0 {
 		return ErrNotFound
 	}
 	return nil
@@ -154,12 +203,13 @@ func decodeCursor(s, tag string) (cursor, error) {
 	return c, nil
 }
 
-// List returns one page. The order (created_at, id) is total and every row's
+// List returns one page of the scope's documents. The order (created_at, id) is total and every row's
 // key is fixed at insert, so following NextCursor never repeats a document and
 // never skips one that existed when the first page was read.
-func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
-	args := pgx.NamedArgs{"limit": q.Limit + 1, "tag": q.Tag}
-	where := "(@tag = '' OR tags @> ARRAY[@tag::text])"
+func (s *Store) List(ctx context.Context, sc Scope, q ListQuery) (Page, error) {
+	args := sc.args()
+	args["limit"], args["tag"] = q.Limit+1, q.Tag
+	where := visible + " AND (@tag = '' OR tags @> ARRAY[@tag::text])"
 	if q.Cursor != "" {
 		c, err := decodeCursor(q.Cursor, q.Tag)
 		if err != nil {
@@ -169,12 +219,16 @@ func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
 		args["after_t"] = time.UnixMicro(c.CreatedAt).UTC()
 		args["after_id"] = c.ID
 	}
-	rows, err := s.pool.Query(ctx, "SELECT "+columns+" FROM documents WHERE "+where+
-		" ORDER BY created_at DESC, id DESC LIMIT @limit", args)
-	if err != nil {
-		return Page{}, fmt.Errorf("listing documents: %w", err)
-	}
-	docs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Document, error) { return scanDocument(r) })
+	var docs []Document
+	err := Retry(ctx, s.pool, func(ctx context.Context) error {
+		rows, err := s.pool.Query(ctx, "SELECT "+columns+" FROM documents WHERE "+where+
+			" ORDER BY created_at DESC, id DESC LIMIT @limit", args)
+		if err != nil {
+			return err
+		}
+		docs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Document, error) { return scanDocument(r) })
+		return err
+	})
 	if err != nil {
 		return Page{}, fmt.Errorf("listing documents: %w", err)
 	}

@@ -44,8 +44,11 @@ func migratedStore(t *testing.T) (*store.Store, *pgxpool.Pool) {
 
 func newDoc(i int, tags ...string) store.NewDocument {
 	sum := sha256.Sum256([]byte(strconv.Itoa(i)))
-	return store.NewDocument{Title: fmt.Sprintf("doc %d", i), ContentType: "application/pdf", SizeBytes: int64(i), SHA256: hex.EncodeToString(sum[:]), Tags: tags}
+	return store.NewDocument{Title: fmt.Sprintf("doc %d", i), ContentType: "application/pdf", SizeBytes: int64(i), SHA256: hex.EncodeToString(sum[:]), Tags: tags, Owner: "alice"}
 }
+
+// alice is the scope of newDoc's owner.
+var alice = store.Scope{Owner: "alice"}
 
 func TestCreateGetDeleteRoundTrip(t *testing.T) {
 	s, _ := migratedStore(t)
@@ -59,20 +62,20 @@ func TestCreateGetDeleteRoundTrip(t *testing.T) {
 	if !store.IsUUID(created.ID) || created.CreatedAt.IsZero() {
 		t.Fatalf("created document lacks id or time: %+v", created)
 	}
-	got, err := s.Get(ctx, created.ID)
+	got, err := s.Get(ctx, alice, created.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Title != in.Title || got.SHA256 != in.SHA256 || !slices.Equal(got.Tags, in.Tags) || got.StorageURI != in.StorageURI || !got.CreatedAt.Equal(created.CreatedAt) {
 		t.Errorf("read back %+v, created %+v", got, created)
 	}
-	if err := s.Delete(ctx, created.ID); err != nil {
+	if err := s.Delete(ctx, alice, created.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Get(ctx, created.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Get(ctx, alice, created.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Get after Delete = %v, want ErrNotFound", err)
 	}
-	if err := s.Delete(ctx, created.ID); !errors.Is(err, store.ErrNotFound) {
+	if err := s.Delete(ctx, alice, created.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second Delete = %v, want ErrNotFound", err)
 	}
 }
@@ -133,7 +136,7 @@ func TestPagesCoverEveryEarlierDocumentOnceDespiteConcurrentInserts(t *testing.T
 		if pages > before {
 			t.Fatal("pagination did not end")
 		}
-		p, err := s.List(ctx, store.ListQuery{Limit: 5, Cursor: cursor})
+		p, err := s.List(ctx, alice, store.ListQuery{Limit: 5, Cursor: cursor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,14 +175,14 @@ func TestListFiltersByTagAndBindsTheCursorToTheFilter(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p, err := s.List(ctx, store.ListQuery{Tag: "even", Limit: 2})
+	p, err := s.List(ctx, alice, store.ListQuery{Tag: "even", Limit: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(p.Documents) != 2 || p.NextCursor == "" {
 		t.Fatalf("first page: %d documents, cursor %q", len(p.Documents), p.NextCursor)
 	}
-	rest, err := s.List(ctx, store.ListQuery{Tag: "even", Limit: 2, Cursor: p.NextCursor})
+	rest, err := s.List(ctx, alice, store.ListQuery{Tag: "even", Limit: 2, Cursor: p.NextCursor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,10 +194,10 @@ func TestListFiltersByTagAndBindsTheCursorToTheFilter(t *testing.T) {
 			t.Errorf("document %s without the tag was listed", d.ID)
 		}
 	}
-	if _, err := s.List(ctx, store.ListQuery{Tag: "all", Limit: 2, Cursor: p.NextCursor}); !errors.Is(err, store.ErrBadCursor) {
+	if _, err := s.List(ctx, alice, store.ListQuery{Tag: "all", Limit: 2, Cursor: p.NextCursor}); !errors.Is(err, store.ErrBadCursor) {
 		t.Errorf("cursor reused with another tag: err = %v, want ErrBadCursor", err)
 	}
-	if _, err := s.List(ctx, store.ListQuery{Limit: 2, Cursor: "!!"}); !errors.Is(err, store.ErrBadCursor) {
+	if _, err := s.List(ctx, alice, store.ListQuery{Limit: 2, Cursor: "!!"}); !errors.Is(err, store.ErrBadCursor) {
 		t.Errorf("garbage cursor: err = %v, want ErrBadCursor", err)
 	}
 }
