@@ -298,10 +298,12 @@ type ServiceSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self.matches(r':[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$') || self.matches(r'@sha256:[a-f0-9]{64}$')",message="needs a tag or a digest: an untagged image means :latest"
 	Image string `json:"image"`
 
-	// ContainerPort is the port the container listens on, 1 to 65535.
+	// ContainerPort is the port the container listens on, 1 to 65535 but
+	// 9090, the app's metrics port, which the load balancer never reaches.
 	// +kubebuilder:default=8080
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
+	// +kubebuilder:validation:XValidation:rule="self != 9090",message="9090 is the app's metrics port, which the load balancer must not reach: choose another port"
 	// +optional
 	ContainerPort int32 `json:"containerPort,omitempty"`
 

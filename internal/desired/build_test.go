@@ -71,7 +71,7 @@ func TestBuildCounts(t *testing.T) {
 			stack: newStack("prod", withAZs(3), withAlarmTopic(alarmTopic), withRequestsPerTarget(500)),
 			obs:   Observed{},
 			want: with(network3, map[string]int{
-				"LogGroup": 2,
+				"LogGroup":      2,
 				"DBSubnetGroup": 2, "DBParameterGroup": 1,
 				"LoadBalancer": 1, "TargetGroup": 1, "Listener": 1,
 				"Cluster": 1,

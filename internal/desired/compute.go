@@ -206,17 +206,30 @@ func (b *builder) taskDefinition() (*ecsv1alpha1.TaskDefinition, []string) {
 		contract.EnvDBPort:     strconv.FormatInt(dbPort, 10),
 		contract.EnvDBName:     b.s.DatabaseName,
 	}
-	env := make([]*ecsv1alpha1.KeyValuePair, 0, len(plain)+len(b.stack.Spec.Service.Env))
+	env := make([]*ecsv1alpha1.KeyValuePair, 0, len(plain)+len(b.stack.Spec.Service.Env)+4)
 	for _, name := range contract.PlainEnv() {
 		env = append(env, &ecsv1alpha1.KeyValuePair{Name: ptrTo(name), Value: ptrTo(plain[name])})
 	}
+	// The app fetches the database password from the secret each time it
+	// opens a connection, so an RDS rotation costs no outage; the injected
+	// one below serves only an older image.
+	optional := map[string]string{contract.EnvDBSecretARN: b.obs.DBSecretARN}
+	if auth := b.stack.Spec.Service.Auth; auth != nil {
+		optional[contract.EnvAuthIssuer] = auth.Issuer
+		optional[contract.EnvAuthAudience] = auth.Audience
+		if auth.AdminGroup != "" {
+			optional[contract.EnvAuthAdminGroup] = auth.AdminGroup
+		}
+	}
+	for _, name := range contract.OptionalEnv() {
+		if v, ok := optional[name]; ok {
+			env = append(env, &ecsv1alpha1.KeyValuePair{Name: ptrTo(name), Value: ptrTo(v)})
+		}
+	}
 	for _, e := range b.stack.Spec.Service.Env {
 		// The schema reserves DOCUFLOW_ for the operator; should one slip
-		// through, the operator's value wins.
-		if _, reserved := plain[e.Name]; reserved {
-			continue
-		}
-		if _, secret := contract.SecretEnv()[e.Name]; secret {
+		// through, no name the app reads is taken from it.
+		if slices.Contains(contract.AllEnv(), e.Name) {
 			continue
 		}
 		env = append(env, &ecsv1alpha1.KeyValuePair{Name: ptrTo(e.Name), Value: ptrTo(e.Value)})

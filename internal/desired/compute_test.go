@@ -83,23 +83,29 @@ func TestTaskDefinitionEnvironmentFollowsTheContract(t *testing.T) {
 		env[*e.Name] = *e.Value
 		names = append(names, *e.Name)
 	}
-	wantNames := append(contract.PlainEnv(), "LOG_LEVEL", "FEATURE_FLAGS")
+	wantNames := append(contract.PlainEnv(), contract.EnvDBSecretARN, "LOG_LEVEL", "FEATURE_FLAGS")
 	slices.Sort(wantNames)
 	if !reflect.DeepEqual(names, wantNames) {
 		t.Errorf("environment names = %v, want exactly the contract's plain variables plus the user's, sorted: %v", names, wantNames)
 	}
 	wantValues := map[string]string{
-		contract.EnvListenPort: "8080",
-		contract.EnvDBHost:     obs.DBEndpointAddress,
-		contract.EnvDBPort:     "5432",
-		contract.EnvDBName:     "docuflow",
-		"LOG_LEVEL":            "debug",
-		"FEATURE_FLAGS":        "ocr",
+		contract.EnvListenPort:  "8080",
+		contract.EnvDBHost:      obs.DBEndpointAddress,
+		contract.EnvDBPort:      "5432",
+		contract.EnvDBName:      "docuflow",
+		contract.EnvDBSecretARN: obs.DBSecretARN,
+		"LOG_LEVEL":             "debug",
+		"FEATURE_FLAGS":         "ocr",
 	}
 	if !maps.Equal(env, wantValues) {
 		t.Errorf("environment = %v, want %v", env, wantValues)
 	}
 	for name, value := range env {
+		if name == contract.EnvDBSecretARN {
+			// An ARN names the secret; the app reads the password through
+			// it at each connection (rotation), under the task role.
+			continue
+		}
 		if secretLooking.MatchString(name) {
 			t.Errorf("plain environment variable %s looks like a secret", name)
 		}
@@ -298,6 +304,7 @@ func TestComputeWaits(t *testing.T) {
 			},
 			want: []string{
 				"Role DBInstance prod-db master user secret ARN",
+				"Role DBInstance prod-db master user secret ARN",
 				"TaskDefinition Role prod-task-execution ARN and DBInstance prod-db endpoint and DBInstance prod-db master user secret ARN",
 				"Service TaskDefinition ARN",
 			},
@@ -370,6 +377,38 @@ func TestClusterAndService(t *testing.T) {
 	for _, ch := range checks {
 		if !ch.ok {
 			t.Errorf("Service is not %s", ch.what)
+		}
+	}
+}
+
+// TestTheAPIAuthenticatesAgainstTheStacksIssuer: spec.service.auth reaches
+// the app as the contract's variables; without it none is set and the app
+// refuses every /api/ request.
+func TestTheAPIAuthenticatesAgainstTheStacksIssuer(t *testing.T) {
+	envOf := func(stack *platformv1alpha1.DocuFlowStack) map[string]string {
+		c := apiContainer(t, only[*ecsv1alpha1.TaskDefinition](t, mustBuild(t, stack, observedAll()).Objects))
+		env := map[string]string{}
+		for _, e := range c.Environment {
+			env[*e.Name] = *e.Value
+		}
+		return env
+	}
+	stack := newStack("prod", withEnv(contract.EnvAuthIssuer+"=https://evil.example.com"))
+	stack.Spec.Service.Auth = &platformv1alpha1.ServiceAuthSpec{Issuer: "https://login.example.com", Audience: "docuflow", AdminGroup: "docs-admins"}
+	env := envOf(stack)
+	for name, want := range map[string]string{
+		contract.EnvAuthIssuer:     "https://login.example.com",
+		contract.EnvAuthAudience:   "docuflow",
+		contract.EnvAuthAdminGroup: "docs-admins",
+	} {
+		if env[name] != want {
+			t.Errorf("%s = %q, want %q", name, env[name], want)
+		}
+	}
+	none := envOf(newStack("prod"))
+	for _, name := range []string{contract.EnvAuthIssuer, contract.EnvAuthAudience, contract.EnvAuthAdminGroup} {
+		if v, ok := none[name]; ok {
+			t.Errorf("a stack without auth sets %s=%q", name, v)
 		}
 	}
 }

@@ -191,12 +191,29 @@ func (b *builder) identity() {
 	}
 
 	// The task role waits, like the execution role, for the account its
-	// trust policy names; the task definition needs both anyway.
+	// trust policy names and the database secret the app reads through it;
+	// the task definition needs both anyway.
+	var taskMissing []string
 	if b.obs.AppLogGroupARN == "" {
-		b.wait(FamilyService, "Role", b.name(componentTask, KubernetesName), "LogGroup "+appLogs+" ARN")
+		taskMissing = append(taskMissing, "LogGroup "+appLogs+" ARN")
+	}
+	if b.obs.DBSecretARN == "" {
+		taskMissing = append(taskMissing, "DBInstance "+b.name(componentDB, KubernetesName)+" master user secret ARN")
+	}
+	if len(taskMissing) > 0 {
+		b.wait(FamilyService, "Role", b.name(componentTask, KubernetesName), taskMissing...)
 		return
 	}
 	account := arnAccount(b.obs.AppLogGroupARN)
+	// The app reads the database password through this role each time it
+	// opens a connection, so a rotation of the RDS-managed secret costs no
+	// outage; that one secret is all the role may read.
+	readSecret := policyJSON(policyDocument{Version: policyVersion, Statement: []statement{{
+		Sid:      "ReadDatabaseSecret",
+		Effect:   "Allow",
+		Action:   []string{"secretsmanager:GetSecretValue"},
+		Resource: []string{b.obs.DBSecretARN},
+	}}})
 	b.emit(&iamv1alpha1.Role{
 		TypeMeta:   iamMeta(),
 		ObjectMeta: objectMeta(b.stack, FamilyService, componentTask),
@@ -205,8 +222,9 @@ func (b *builder) identity() {
 			Path:                     b.rolePath(),
 			PermissionsBoundary:      b.permissionsBoundary(),
 			MaxSessionDuration:       ptrTo(int64(roleMaxSessionSeconds)),
-			Description:              ptrTo("The DocuFlow API of stack " + b.stack.Namespace + "/" + b.stack.Name + " runs as this role; it has no permissions."),
+			Description:              ptrTo("The DocuFlow API of stack " + b.stack.Namespace + "/" + b.stack.Name + " runs as this role; it may read the database secret only."),
 			AssumeRolePolicyDocument: ptrTo(assumeRolePolicy("ecs-tasks.amazonaws.com", account, b.ecsSourceARN(account))),
+			InlinePolicies:           map[string]*string{"read-database-secret": ptrTo(readSecret)},
 			Tags:                     b.iamTags(componentTask),
 		},
 	})

@@ -138,8 +138,14 @@ func TestTaskExecutionRole(t *testing.T) {
 			if !reflect.DeepEqual(sids, tt.wantSids) {
 				t.Errorf("statements = %v, want %v", sids, tt.wantSids)
 			}
-			if task := roles["prod-task"]; task == nil || len(task.Spec.InlinePolicies) != 0 {
-				t.Errorf("the task role is missing or has permissions")
+			task := roles["prod-task"]
+			if task == nil || len(task.Spec.InlinePolicies) != 1 || task.Spec.InlinePolicies["read-database-secret"] == nil {
+				t.Fatalf("the task role is missing or has other permissions than reading the database secret")
+			}
+			for _, st := range parsePolicy(t, task.Spec.InlinePolicies["read-database-secret"]).Statement {
+				if !reflect.DeepEqual(st.Action, []string{"secretsmanager:GetSecretValue"}) || !reflect.DeepEqual(st.Resource, []string{tt.obs.DBSecretARN}) {
+					t.Errorf("the task role may %v on %v, want GetSecretValue on the database secret only", st.Action, st.Resource)
+				}
 			}
 		})
 	}

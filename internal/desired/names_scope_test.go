@@ -125,7 +125,9 @@ func TestAWSNamesAreScopedToTheStack(t *testing.T) {
 	// A stack without the record but with children: an older operator made
 	// it, or a tool that replaces whole objects dropped the annotation. Its
 	// children say which; renaming would replace resources.
-	logsOf := func(objs []core.Object) []core.Object { return []core.Object{ofKind[*cloudwatchlogsv1alpha1.LogGroup](objs)[0]} }
+	logsOf := func(objs []core.Object) []core.Object {
+		return []core.Object{ofKind[*cloudwatchlogsv1alpha1.LogGroup](objs)[0]}
+	}
 	unrecorded := func() *platformv1alpha1.DocuFlowStack {
 		s := stackIn("team-a", "cluster-1")
 		delete(s.Annotations, AnnotationAWSNames)

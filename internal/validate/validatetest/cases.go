@@ -3,6 +3,8 @@ package validatetest
 import (
 	"fmt"
 	"strings"
+
+	"github.com/docuflow/docuflow-operator/app/contract"
 )
 
 // Case is one invalid stack: Mutate turns the production sample into it, and
@@ -72,6 +74,9 @@ func BadInputs() []Case {
 		{"containerPort 0", func(o map[string]any) {
 			Set(o, "spec.service.containerPort", int64(0))
 		}, "spec.service.containerPort", "greater than or equal to 1"},
+		{"containerPort on the app's metrics port", func(o map[string]any) {
+			Set(o, "spec.service.containerPort", int64(contract.DefaultMetricsPort))
+		}, "spec.service.containerPort", "metrics port"},
 		{"containerPort 65536", func(o map[string]any) {
 			Set(o, "spec.service.containerPort", int64(65536))
 		}, "spec.service.containerPort", "less than or equal to 65535"},
