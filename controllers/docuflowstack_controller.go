@@ -113,18 +113,18 @@ type scope struct {
 // childKey identifies a child within the stack's namespace.
 type childKey struct{ Kind, Name string }
 
-// +kubebuilder:rbac:groups=platform.docuflow.io,resources=docuflowstacks,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=platform.docuflow.io,resources=docuflowstacks/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=platform.docuflow.io,resources=docuflowstacks,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=platform.docuflow.io,resources=docuflowstacks/status,verbs=get;patch
 // +kubebuilder:rbac:groups=platform.docuflow.io,resources=docuflowstacks/finalizers,verbs=update
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
-// +kubebuilder:rbac:groups=ec2.services.k8s.aws,resources=vpcs;subnets;internetgateways;natgateways;elasticipaddresses;routetables;securitygroups;vpcendpoints;flowlogs,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=rds.services.k8s.aws,resources=dbsubnetgroups;dbparametergroups;dbinstances,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=iam.services.k8s.aws,resources=roles,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=cloudwatchlogs.services.k8s.aws,resources=loggroups,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=ecs.services.k8s.aws,resources=clusters;taskdefinitions;services,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=elbv2.services.k8s.aws,resources=loadbalancers;targetgroups;listeners,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=applicationautoscaling.services.k8s.aws,resources=scalabletargets;scalingpolicies,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=cloudwatch.services.k8s.aws,resources=metricalarms,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=ec2.services.k8s.aws,resources=vpcs;subnets;internetgateways;natgateways;elasticipaddresses;routetables;securitygroups;vpcendpoints;flowlogs,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=rds.services.k8s.aws,resources=dbsubnetgroups;dbparametergroups;dbinstances,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=iam.services.k8s.aws,resources=roles,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=cloudwatchlogs.services.k8s.aws,resources=loggroups,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=ecs.services.k8s.aws,resources=clusters;taskdefinitions;services,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=elbv2.services.k8s.aws,resources=loadbalancers;targetgroups;listeners,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=applicationautoscaling.services.k8s.aws,resources=scalabletargets;scalingpolicies,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=cloudwatch.services.k8s.aws,resources=metricalarms,verbs=get;list;watch;create;patch;delete
 
 // Reconcile converges one stack: observe its children, render what it needs,
 // apply what changed, prune what is no longer wanted, and report. Status is

@@ -442,6 +442,23 @@ func TestValuesReachTheObjects(t *testing.T) {
 			},
 		},
 		{
+			name: "installationID and iamPermissionsBoundary reach the manager's flags; neither by default",
+			vals: map[string]any{"installationID": "cluster-eu-1", "iamPermissionsBoundary": "arn:aws:iam::123456789012:policy/docuflow-boundary"},
+			check: func(t *testing.T, objs map[string]object) {
+				a := args(t, objs, deploy)
+				for _, want := range []string{"--installation-id=cluster-eu-1", "--iam-permissions-boundary=arn:aws:iam::123456789012:policy/docuflow-boundary"} {
+					if !slices.Contains(a, want) {
+						t.Errorf("args %q lack %s", a, want)
+					}
+				}
+				for _, a := range args(t, defaults, deploy) {
+					if strings.HasPrefix(a, "--installation-id") || strings.HasPrefix(a, "--iam-permissions-boundary") {
+						t.Errorf("the default render sets %q", a)
+					}
+				}
+			},
+		},
+		{
 			name: "every namespaced object lands in the release namespace",
 			check: func(t *testing.T, objs map[string]object) {
 				for k, o := range objs {
