@@ -43,7 +43,7 @@ func TestTheDemoRunsToTheEnd(t *testing.T) {
 	if n := len(regexp.MustCompile(`(?m)^[│ ]+[├└]─ \S+ \S+ +True +Ready +\S+ +\S+`).FindAllString(got, -1)); n < 100 {
 		t.Errorf("the two traces list %d synced, ready children, want every child of the sample twice", n)
 	}
-	if !regexp.MustCompile(`(?m)^[│ ]+└─ DBInstance docuflow-prod-db +False +Terminal +\S+ +db:docuflow-prod-db +InvalidParameterCombination: simulated fault`).MatchString(got) {
+	if !regexp.MustCompile(`(?m)^[│ ]+└─ DBInstance docuflow-prod-db +False +Terminal +\S+ +db:docuflow-prod-[0-9a-f]{8}-db +InvalidParameterCombination: simulated fault`).MatchString(got) {
 		t.Errorf("the trace during the fault does not show the database Terminal:\n%s", got)
 	}
 }
