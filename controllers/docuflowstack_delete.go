@@ -32,6 +32,34 @@ const annotationPrepared = "platform.docuflow.io/prepared-for-deletion"
 // deletion, when its deletion wave started.
 const annotationWaveStarted = "platform.docuflow.io/deletion-wave-started"
 
+// annotationDeletingWithPolicy records on the stack, when its deletion
+// starts, the deletion policy the deletion follows to the end.
+const annotationDeletingWithPolicy = "platform.docuflow.io/deleting-with-policy"
+
+// deletionPolicy is the policy this deletion follows: the one recorded when
+// it started; at the start, the one the database child was last applied with
+// (desired.RecordedDeletionPolicy), else the spec's. An edit of the spec
+// after the deletion started (Retain to Delete) changes nothing: it would
+// otherwise switch off the database's protection and drop its final snapshot
+// and backups (security review M1).
+func (r *DocuFlowStackReconciler) deletionPolicy(ctx context.Context, s *scope) (platformv1alpha1.DeletionPolicy, error) {
+	stack := s.stack
+	switch p := platformv1alpha1.DeletionPolicy(stack.Annotations[annotationDeletingWithPolicy]); p {
+	case platformv1alpha1.DeletionPolicyRetain, platformv1alpha1.DeletionPolicySnapshot, platformv1alpha1.DeletionPolicyDelete:
+		return p, nil
+	}
+	p, ok := desired.RecordedDeletionPolicy(stack, s.observedList())
+	if !ok {
+		p = desired.Resolve(stack).DeletionPolicy
+	}
+	patch := client.MergeFromWithOptions(stack.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	metav1.SetMetaDataAnnotation(&stack.ObjectMeta, annotationDeletingWithPolicy, string(p))
+	if err := r.Patch(ctx, stack, patch); err != nil {
+		return "", fmt.Errorf("recording the deletion policy of DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)
+	}
+	return p, nil
+}
+
 // deletionPoll is how soon a pass waiting on a wave looks again; deletions of
 // children also trigger passes through the watches.
 const deletionPoll = 2 * time.Second
@@ -48,9 +76,12 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 	if !controllerutil.ContainsFinalizer(stack, Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	settings := desired.Resolve(stack)
+	policy, err := r.deletionPolicy(ctx, s)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
 	retained := map[childKey]bool{}
-	if settings.DeletionPolicy == platformv1alpha1.DeletionPolicyRetain {
+	if policy == platformv1alpha1.DeletionPolicyRetain {
 		for _, k := range desired.Retained(stack) {
 			retained[childKey{k.Kind, k.Name}] = true
 		}
@@ -64,7 +95,7 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 		var waiting []string
 		for _, obj := range layer {
 			key := childKey{kindOf(obj), obj.GetName()}
-			note, err := r.deleteChild(ctx, s, obj, retained[key], settings.DeletionPolicy, since)
+			note, err := r.deleteChild(ctx, s, obj, retained[key], policy, since)
 			if err != nil {
 				return ctrl.Result{}, err
 			}

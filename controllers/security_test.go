@@ -3,12 +3,14 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	iamv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/iam/v1alpha1"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/desired"
@@ -86,4 +88,53 @@ func TestDroppingTheAWSNamesRecordRenamesNothing(t *testing.T) {
 		t.Errorf("the database was renamed from %s to %s", *db.Spec.DBInstanceIdentifier, *now.Spec.DBInstanceIdentifier)
 	}
 	waitReady(t, key)
+}
+
+// TestAnEditAfterTheDeletionStartedCannotDestroyTheDatabase: a production
+// stack with deletionPolicy Retain is deleted, and its policy edited to
+// Delete (confirmed) while the deletion runs. The deletion follows the policy
+// it started with: the database is released with its protection on and its
+// final snapshot asked for, never switched to "skip the snapshot, drop the
+// backups" (security review M1).
+func TestAnEditAfterTheDeletionStartedCannotDestroyTheDatabase(t *testing.T) {
+	key, db := readyStackWithPolicy(t, platformv1alpha1.DeletionPolicyRetain)
+	ns := key.Namespace
+	slowDeletions(t)
+	log := watchDeletions(ns)
+
+	edited := false
+	deletionOrder(t, key, func() {
+		s := &platformv1alpha1.DocuFlowStack{}
+		if edited || k8s.Get(context.Background(), key, s) != nil || s.DeletionTimestamp.IsZero() {
+			return
+		}
+		patch := []byte(`{"spec":{"database":{"deletionPolicy":"Delete","confirmDataDeletion":"` + key.Name + `"}}}`)
+		if err := k8s.Patch(context.Background(), s, client.RawPatch(types.MergePatchType, patch)); err != nil {
+			t.Errorf("editing the deletion policy: %v", err)
+		}
+		edited = true
+	})
+	if !edited {
+		t.Fatal("the stack was never seen deleting")
+	}
+	log.mu.Lock()
+	at, seen := log.atDelete["DBInstance/"+db.Name].(*rdsv1alpha1.DBInstance)
+	log.mu.Unlock()
+	if !seen {
+		t.Fatal("never saw the database being released")
+	}
+	if at.Spec.DeletionProtection == nil || !*at.Spec.DeletionProtection {
+		t.Error("the database's deletion protection was switched off after the edit")
+	}
+	for k, want := range map[string]string{desired.AnnotationSkipFinalSnapshot: "false", desired.AnnotationDeletionPolicy: "retain"} {
+		if got := at.Annotations[k]; got != want {
+			t.Errorf("%s = %q after the edit, want %q", k, got, want)
+		}
+	}
+	if v, ok := at.Annotations[desired.AnnotationDeleteAutomatedBackups]; ok && v != "false" {
+		t.Errorf("%s = %q after the edit", desired.AnnotationDeleteAutomatedBackups, v)
+	}
+	if slices.Contains(sim.Deleted(), "DBInstance "+ns+"/"+db.Name) {
+		t.Error("the database was deleted from AWS")
+	}
 }

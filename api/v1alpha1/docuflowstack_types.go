@@ -624,7 +624,7 @@ type DocuFlowStackStatus struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=dfs;docuflow,categories=docuflow
-// +kubebuilder:validation:XValidation:rule="oldSelf.hasValue() || size(self.metadata.name) <= 158",optionalOldSelf=true,message="metadata.name: must be at most 158 characters: CloudWatch alarm names, docuflow/<namespace>/<name>/alarm-unhealthy-targets, may not exceed 255 and a namespace may be 63 characters long"
+// +kubebuilder:validation:XValidation:rule="oldSelf.hasValue() || size(self.metadata.name) <= 149",optionalOldSelf=true,message="metadata.name: must be at most 149 characters: CloudWatch alarm names, docuflow/<namespace>/<name>-<8-character scope>/alarm-unhealthy-targets, may not exceed 255 and a namespace may be 63 characters long"
 // +kubebuilder:validation:XValidation:rule="self.spec.profile != 'production' || !has(self.spec.database.deletionPolicy) || self.spec.database.deletionPolicy != 'Delete' || (has(oldSelf.spec.database.deletionPolicy) && oldSelf.spec.database.deletionPolicy == 'Delete') || (has(self.spec.database.confirmDataDeletion) && self.spec.database.confirmDataDeletion == self.metadata.name)",message="switching a production stack to deletionPolicy Delete deletes the database and its automated backups when the stack is deleted: set spec.database.confirmDataDeletion to the stack's name to confirm",fieldPath=.spec.database.confirmDataDeletion
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`

@@ -142,3 +142,28 @@ func attributeValue(attrs []*elbv2v1alpha1.LoadBalancerAttribute, key string) st
 	}
 	return ""
 }
+
+// RecordedDeletionPolicy reads the deletion policy the stack's database was
+// last applied with from the DBInstance child's own annotations: what a
+// deletion must honour, whatever the spec says by the time it runs (an edit
+// from Retain to Delete after the deletion started must not destroy the
+// database or its backups). False when the stack has no such child.
+func RecordedDeletionPolicy(stack *platformv1alpha1.DocuFlowStack, children []core.Object) (platformv1alpha1.DeletionPolicy, bool) {
+	want := Name(stack.Name, componentDB, KubernetesName)
+	for _, c := range children {
+		db, ok := c.(*rdsv1alpha1.DBInstance)
+		if !ok || db.Name != want || db.Namespace != stack.Namespace {
+			continue
+		}
+		a := db.GetAnnotations()
+		switch {
+		case a[AnnotationDeletionPolicy] == string(ackv1alpha1.DeletionPolicyRetain):
+			return platformv1alpha1.DeletionPolicyRetain, true
+		case a[AnnotationDeletionPolicy] == string(ackv1alpha1.DeletionPolicyDelete) && a[AnnotationSkipFinalSnapshot] == "true":
+			return platformv1alpha1.DeletionPolicyDelete, true
+		case a[AnnotationDeletionPolicy] == string(ackv1alpha1.DeletionPolicyDelete):
+			return platformv1alpha1.DeletionPolicySnapshot, true
+		}
+	}
+	return "", false
+}

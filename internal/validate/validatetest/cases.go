@@ -195,8 +195,8 @@ func BadInputs() []Case {
 			Set(o, "spec.tags", map[string]any{"": "documents"})
 		}, "spec.tags", "tag keys must be"},
 		{"a name too long for the alarm names CloudWatch accepts", func(o map[string]any) {
-			Set(o, "metadata.name", strings.Repeat("a", 159))
-		}, "metadata.name", "at most 158 characters"},
+			Set(o, "metadata.name", strings.Repeat("a", 150))
+		}, "metadata.name", "at most 149 characters"},
 		{"no image", func(o map[string]any) {
 			Unset(o, "spec.service.image")
 		}, "spec.service.image", "Required value"},
@@ -289,8 +289,8 @@ func GoodInputs() []Variant {
 		{"tags with letters of any script, spaces and the punctuation AWS allows", func(o map[string]any) {
 			Set(o, "spec.tags", map[string]any{"Kostenstelle": "Büro 4711", "team/owner:email": "docs+search@example.com", "empty": ""})
 		}},
-		{"a name of 158 characters", func(o map[string]any) {
-			Set(o, "metadata.name", strings.Repeat("a", 158))
+		{"a name of 149 characters", func(o map[string]any) {
+			Set(o, "metadata.name", strings.Repeat("a", 149))
 		}},
 		{"an alarm topic in spec.region", func(o map[string]any) {
 			Set(o, "spec.observability.alarmTopicARN", "arn:aws:sns:us-east-1:123456789012:other-alarms")
