@@ -44,7 +44,7 @@ func TestTheShippedRoleIsEnoughAndNoMore(t *testing.T) {
 	role.Name = "docuflow-rbac-test-" + role.Name
 	for _, r := range role.Rules {
 		for _, v := range r.Verbs {
-			if v == "update" && !(len(r.Resources) == 1 && r.Resources[0] == "docuflowstacks/finalizers") {
+			if v == "update" && (len(r.Resources) != 1 || r.Resources[0] != "docuflowstacks/finalizers") {
 				t.Errorf("the role grants update on %v, which the operator never calls", r.Resources)
 			}
 		}
