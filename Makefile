@@ -14,6 +14,13 @@ APP_IMG ?= docuflow/docuflow-api:dev
 CONTROLLER_TOOLS_VERSION ?= v0.20.1
 KUSTOMIZE_VERSION ?= v5.7.1
 GOLANGCI_LINT_VERSION ?= v2.15.0
+# govulncheck, and the Go vulnerability database it reads. vuln.go.dev cannot be
+# reached from here, so the database is built from the golang.org/x/vulndb module
+# (its data/osv reports, served by the module proxy) with that module's
+# cmd/indexdb. The pseudo-version is the database's date: bump it to pick up
+# newer reports (the proxy lists the versions it serves).
+GOVULNCHECK_VERSION ?= v1.9.0
+VULNDB_VERSION ?= v0.0.0-20261105234957-e22db6528018
 # The control plane envtest runs, built from source by hack/build-k8s-binaries.sh.
 ENVTEST_K8S_VERSION ?= 1.37.2
 
@@ -32,6 +39,11 @@ LOCALBIN ?= $(CURDIR)/bin/tools
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+GOVULNCHECK ?= $(LOCALBIN)/govulncheck-$(GOVULNCHECK_VERSION)
+INDEXDB ?= $(LOCALBIN)/indexdb-$(VULNDB_VERSION)
+VULNDB_DIR ?= $(CURDIR)/bin/vulndb/$(VULNDB_VERSION)
+# The packages of the two shipped binaries (the operator, with its dev CLI, and the app).
+VULNCHECK_PKGS ?= ./cmd/... ./app/cmd/...
 ENVTEST_DIR ?= $(CURDIR)/bin/k8s/$(ENVTEST_K8S_VERSION)
 KUBECTL ?= $(ENVTEST_DIR)/kubectl
 
@@ -81,7 +93,7 @@ lint: golangci-lint ## Run golangci-lint.
 	$(GOLANGCI_LINT) run --build-tags conformance ./...
 
 .PHONY: verify
-verify: controller-gen kustomize ## Fail when generated code is stale, go.mod is untidy, or gofmt, vet or lint complain.
+verify: controller-gen kustomize ## Fail when generated code is stale, go.mod is untidy, gofmt, vet or lint complain, or govulncheck finds a reachable vulnerability.
 	CONTROLLER_GEN=$(CONTROLLER_GEN) hack/verify-generated.sh
 	go mod tidy -diff
 	cd test/chart && go mod tidy -diff && go vet ./...
@@ -91,7 +103,11 @@ verify: controller-gen kustomize ## Fail when generated code is stale, go.mod is
 	go run ./hack/crddoc -check
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
-	$(MAKE) vet lint
+	$(MAKE) vet lint vulncheck
+
+.PHONY: vulncheck
+vulncheck: govulncheck vulndb ## Run govulncheck on both binaries against the pinned offline database; fails on a vulnerability the code reaches.
+	$(GOVULNCHECK) -db file://$(VULNDB_DIR) $(VULNCHECK_PKGS)
 
 .PHONY: test
 test: envtest ack-controllers ## Run every test: unit, envtest integration, the end-to-end suite on the real ACK controllers over a local AWS (test/e2e), app against a throwaway PostgreSQL.
@@ -208,6 +224,28 @@ $(KUSTOMIZE):
 golangci-lint: $(GOLANGCI_LINT)
 $(GOLANGCI_LINT):
 	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION))
+
+# The vulnerability database, as govulncheck -db file:// reads it, built once per
+# VULNDB_VERSION from the module's reports (downloaded outside this module, so
+# neither go.mod nor go.sum learns about golang.org/x/vulndb).
+.PHONY: vulndb
+vulndb: $(VULNDB_DIR)/index/db.json
+$(VULNDB_DIR)/index/db.json: | $(INDEXDB)
+	@set -e; echo "Building the Go vulnerability database golang.org/x/vulndb@$(VULNDB_VERSION) into $(VULNDB_DIR)"; \
+	tmp=$$(mktemp -d); \
+	src=$$(cd $$tmp && go mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
+	rm -rf $$tmp; \
+	test -d "$$src/data/osv" || { echo "golang.org/x/vulndb@$(VULNDB_VERSION) has no data/osv" >&2; exit 1; }; \
+	rm -rf $(VULNDB_DIR).tmp; $(INDEXDB) -vulns "$$src/data/osv" -out $(VULNDB_DIR).tmp; \
+	rm -rf $(VULNDB_DIR); mv $(VULNDB_DIR).tmp $(VULNDB_DIR)
+
+.PHONY: govulncheck
+govulncheck: $(GOVULNCHECK)
+$(GOVULNCHECK):
+	$(call go-install-tool,$(GOVULNCHECK),golang.org/x/vuln/cmd/govulncheck,$(GOVULNCHECK_VERSION))
+
+$(INDEXDB):
+	$(call go-install-tool,$(INDEXDB),golang.org/x/vulndb/cmd/indexdb,$(VULNDB_VERSION))
 
 # go-install-tool installs package $(2) at version $(3) and names the binary $(1).
 define go-install-tool
