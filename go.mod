@@ -2,6 +2,8 @@ module github.com/docuflow/docuflow-operator
 
 go 1.26.0
 
+toolchain go1.27.3
+
 require (
 	github.com/aws-controllers-k8s/runtime v0.62.0
 	github.com/aws/aws-sdk-go-v2 v1.48.0
