@@ -44,13 +44,17 @@ ACK_BIN_DIR ?= $(CURDIR)/bin/ack
 SHELL := /usr/bin/env bash -o pipefail
 .SHELLFLAGS := -ec
 
-LOCALBIN ?= $(CURDIR)/bin/tools
 # Tool binaries carry their version in the name, so changing a pin installs the new one.
+# The tools that load and type-check Go packages (controller-gen, golangci-lint,
+# govulncheck) fail on a standard library newer than the Go they were built with,
+# so they live in one directory per toolchain: changing GO_TOOLCHAIN reinstalls them.
+LOCALBIN ?= $(CURDIR)/bin/tools/$(GO_TOOLCHAIN)
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 GOVULNCHECK ?= $(LOCALBIN)/govulncheck-$(GOVULNCHECK_VERSION)
-INDEXDB ?= $(LOCALBIN)/indexdb-$(VULNDB_VERSION)
+# indexdb only reads JSON, so one build serves every toolchain.
+INDEXDB ?= $(CURDIR)/bin/tools/indexdb-$(VULNDB_VERSION)
 VULNDB_DIR ?= $(CURDIR)/bin/vulndb/$(VULNDB_VERSION)
 # The packages of the two shipped binaries (the operator, with its dev CLI, and the app).
 VULNCHECK_PKGS ?= ./cmd/... ./app/cmd/...
@@ -259,7 +263,7 @@ $(INDEXDB):
 
 # go-install-tool installs package $(2) at version $(3) and names the binary $(1).
 define go-install-tool
-@set -e; echo "Installing $(2)@$(3) into $(LOCALBIN)"; \
+@set -e; echo "Installing $(2)@$(3) as $(1)"; \
 tmp=$$(mktemp -d); GOBIN=$$tmp go install $(2)@$(3); \
-mkdir -p $(LOCALBIN); mv $$tmp/* $(1); rm -rf $$tmp
+mkdir -p $(dir $(1)); mv $$tmp/* $(1); rm -rf $$tmp
 endef
