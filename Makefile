@@ -107,7 +107,7 @@ lint: golangci-lint ## Run golangci-lint.
 	$(GOLANGCI_LINT) run --build-tags conformance ./...
 
 .PHONY: verify
-verify: controller-gen kustomize ## Fail when generated code is stale, go.mod is untidy, gofmt, vet or lint complain, or govulncheck finds a reachable vulnerability.
+verify: controller-gen kustomize ## Fail when generated code is stale, go.mod is untidy, gofmt, vet or lint complain, a base image is not the pinned tag, or govulncheck finds a reachable vulnerability.
 	CONTROLLER_GEN=$(CONTROLLER_GEN) hack/verify-generated.sh
 	go mod tidy -diff
 	cd test/chart && go mod tidy -diff && go vet ./...
@@ -115,9 +115,18 @@ verify: controller-gen kustomize ## Fail when generated code is stale, go.mod is
 	hack/build-installer.sh -check $(KUSTOMIZE) $(BUNDLE_IMG) dist/install.yaml
 	go run ./hack/chartgen -check
 	go run ./hack/crddoc -check
+	hack/check-image-pins.sh $(GO_TOOLCHAIN) Dockerfile app/Dockerfile
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(MAKE) vet lint vulncheck
+
+.PHONY: verify-release
+verify-release: ## Before a release (README: release checklist), where the registries and AWS can be reached: base images pinned by digest, IMG and APP_IMG not the development images, the RDS CA bundle identical to AWS's download, then make verify.
+	hack/check-image-pins.sh -release $(GO_TOOLCHAIN) Dockerfile app/Dockerfile
+	@if [ "$(IMG)" = "$(BUNDLE_IMG)" ] || [ "$(APP_IMG)" = docuflow/docuflow-api:dev ]; then \
+		echo "IMG and APP_IMG must name the release (a version tag or @sha256: digest), not the development images" >&2; exit 1; fi
+	cd app/internal/dbtls && go run fetchbundle.go -check
+	$(MAKE) verify
 
 .PHONY: vulncheck
 vulncheck: govulncheck vulndb ## Run govulncheck on both binaries against the pinned offline database; fails on a vulnerability the code reaches.
