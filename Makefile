@@ -58,6 +58,9 @@ INDEXDB ?= $(CURDIR)/bin/tools/indexdb-$(VULNDB_VERSION)
 VULNDB_DIR ?= $(CURDIR)/bin/vulndb/$(VULNDB_VERSION)
 # The packages of the two shipped binaries (the operator, with its dev CLI, and the app).
 VULNCHECK_PKGS ?= ./cmd/... ./app/cmd/...
+# Extra govulncheck flags, e.g. GOVULNCHECK_FLAGS='-show verbose' to list the
+# vulnerabilities in dependencies that the code does not reach.
+GOVULNCHECK_FLAGS ?=
 ENVTEST_DIR ?= $(CURDIR)/bin/k8s/$(ENVTEST_K8S_VERSION)
 KUBECTL ?= $(ENVTEST_DIR)/kubectl
 
@@ -130,7 +133,7 @@ verify-release: ## Before a release (README: release checklist), where the regis
 
 .PHONY: vulncheck
 vulncheck: govulncheck vulndb ## Run govulncheck on both binaries against the pinned offline database; fails on a vulnerability the code reaches.
-	$(GOVULNCHECK) -db file://$(VULNDB_DIR) $(VULNCHECK_PKGS)
+	$(GOVULNCHECK) -db file://$(VULNDB_DIR) $(GOVULNCHECK_FLAGS) $(VULNCHECK_PKGS)
 
 .PHONY: test
 test: envtest ack-controllers ## Run every test: unit, envtest integration, the end-to-end suite on the real ACK controllers over a local AWS (test/e2e), app against a throwaway PostgreSQL.
