@@ -8,7 +8,7 @@
 # ignores go.mod's toolchain line when GOTOOLCHAIN is local, which is the default
 # here and in the golang images. The go command fetches this version from the
 # module proxy once (about 10 seconds). It carries the standard-library fixes
-# govulncheck asks for (M5); the operator's tests, vet and lint run on it too.
+# govulncheck asks for (M5); every target below runs on it.
 GO_TOOLCHAIN := go1.27.3
 export GOTOOLCHAIN := $(GO_TOOLCHAIN)
 
@@ -27,8 +27,8 @@ GOLANGCI_LINT_VERSION ?= v2.15.0
 # govulncheck, and the Go vulnerability database it reads. vuln.go.dev cannot be
 # reached from here, so the database is built from the golang.org/x/vulndb module
 # (its data/osv reports, served by the module proxy) with that module's
-# cmd/indexdb. The pseudo-version is the database's date: bump it to pick up
-# newer reports (the proxy lists the versions it serves).
+# cmd/indexdb. The pseudo-version is the database's date: bump it to what
+# `go list -m golang.org/x/vulndb@latest` prints to pick up newer reports.
 GOVULNCHECK_VERSION ?= v1.9.0
 VULNDB_VERSION ?= v0.0.0-20261105234957-e22db6528018
 # The control plane envtest runs, built from source by hack/build-k8s-binaries.sh.
