@@ -1,9 +1,12 @@
 # The operator image: a static binary on distroless, running as non-root.
 # Build with `make docker-build IMG=...` (needs a Docker engine).
-FROM golang:1.26 AS builder
+# The builder's Go is the project's toolchain (GO_TOOLCHAIN in the Makefile;
+# make verify checks that the two agree).
+FROM golang:1.27.3 AS builder
 ARG TARGETOS=linux
 ARG TARGETARCH=amd64
 WORKDIR /workspace
+ENV GOTOOLCHAIN=local
 COPY go.mod go.sum ./
 RUN go mod download
 COPY api/ api/

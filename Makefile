@@ -2,6 +2,16 @@
 # Every tool is pinned and installed into bin/ from the Go module proxy; nothing is
 # assumed on PATH but Go, make and git.
 
+# The Go toolchain every go command below runs on; go.mod, the nested modules and
+# the Dockerfiles' golang: images name the same version (make verify checks the
+# images). The export is what makes it stick: a machine starts on its own Go and
+# ignores go.mod's toolchain line when GOTOOLCHAIN is local, which is the default
+# here and in the golang images. The go command fetches this version from the
+# module proxy once (about 10 seconds). It carries the standard-library fixes
+# govulncheck asks for (M5); every target below runs on it.
+GO_TOOLCHAIN := go1.27.3
+export GOTOOLCHAIN := $(GO_TOOLCHAIN)
+
 # Image the operator is built into. dist/install.yaml and the chart in the
 # repository are built for BUNDLE_IMG; a release builds them for its own IMG
 # (a version tag or a digest).
@@ -14,6 +24,13 @@ APP_IMG ?= docuflow/docuflow-api:dev
 CONTROLLER_TOOLS_VERSION ?= v0.20.1
 KUSTOMIZE_VERSION ?= v5.7.1
 GOLANGCI_LINT_VERSION ?= v2.15.0
+# govulncheck, and the Go vulnerability database it reads. vuln.go.dev cannot be
+# reached from here, so the database is built from the golang.org/x/vulndb module
+# (its data/osv reports, served by the module proxy) with that module's
+# cmd/indexdb. The pseudo-version is the database's date: bump it to what
+# `go list -m golang.org/x/vulndb@latest` prints to pick up newer reports.
+GOVULNCHECK_VERSION ?= v1.9.0
+VULNDB_VERSION ?= v0.0.0-20261105234957-e22db6528018
 # The control plane envtest runs, built from source by hack/build-k8s-binaries.sh.
 ENVTEST_K8S_VERSION ?= 1.37.2
 
@@ -27,11 +44,23 @@ ACK_BIN_DIR ?= $(CURDIR)/bin/ack
 SHELL := /usr/bin/env bash -o pipefail
 .SHELLFLAGS := -ec
 
-LOCALBIN ?= $(CURDIR)/bin/tools
 # Tool binaries carry their version in the name, so changing a pin installs the new one.
+# The tools that load and type-check Go packages (controller-gen, golangci-lint,
+# govulncheck) fail on a standard library newer than the Go they were built with,
+# so they live in one directory per toolchain: changing GO_TOOLCHAIN reinstalls them.
+LOCALBIN ?= $(CURDIR)/bin/tools/$(GO_TOOLCHAIN)
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+GOVULNCHECK ?= $(LOCALBIN)/govulncheck-$(GOVULNCHECK_VERSION)
+# indexdb only reads JSON, so one build serves every toolchain.
+INDEXDB ?= $(CURDIR)/bin/tools/indexdb-$(VULNDB_VERSION)
+VULNDB_DIR ?= $(CURDIR)/bin/vulndb/$(VULNDB_VERSION)
+# The packages of the two shipped binaries (the operator, with its dev CLI, and the app).
+VULNCHECK_PKGS ?= ./cmd/... ./app/cmd/...
+# Extra govulncheck flags, e.g. GOVULNCHECK_FLAGS='-show verbose' to list the
+# vulnerabilities in dependencies that the code does not reach.
+GOVULNCHECK_FLAGS ?=
 ENVTEST_DIR ?= $(CURDIR)/bin/k8s/$(ENVTEST_K8S_VERSION)
 KUBECTL ?= $(ENVTEST_DIR)/kubectl
 
@@ -82,17 +111,30 @@ lint: golangci-lint ## Run golangci-lint.
 	$(GOLANGCI_LINT) run --build-tags conformance ./...
 
 .PHONY: verify
-verify: controller-gen kustomize ## Fail when generated code is stale, go.mod is untidy, or gofmt, vet or lint complain.
+verify: controller-gen kustomize ## Fail when generated code is stale, go.mod is untidy, gofmt, vet or lint complain, a base image is not the pinned tag, or govulncheck finds a reachable vulnerability.
 	CONTROLLER_GEN=$(CONTROLLER_GEN) hack/verify-generated.sh
 	go mod tidy -diff
 	cd test/chart && go mod tidy -diff && go vet ./...
-	cd test/argocd/engine && GOTOOLCHAIN=go1.27.3 go mod tidy -diff && GOTOOLCHAIN=go1.27.3 go vet ./...
+	cd test/argocd/engine && go mod tidy -diff && go vet ./...
 	hack/build-installer.sh -check $(KUSTOMIZE) $(BUNDLE_IMG) dist/install.yaml
 	go run ./hack/chartgen -check
 	go run ./hack/crddoc -check
+	hack/check-image-pins.sh $(GO_TOOLCHAIN) Dockerfile app/Dockerfile
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
-	$(MAKE) vet lint
+	$(MAKE) vet lint vulncheck
+
+.PHONY: verify-release
+verify-release: ## Before a release (README: release checklist), where the registries and AWS can be reached: base images pinned by digest, IMG and APP_IMG not the development images, the RDS CA bundle identical to AWS's download, then make verify.
+	hack/check-image-pins.sh -release $(GO_TOOLCHAIN) Dockerfile app/Dockerfile
+	@if [ "$(IMG)" = "$(BUNDLE_IMG)" ] || [ "$(APP_IMG)" = docuflow/docuflow-api:dev ]; then \
+		echo "IMG and APP_IMG must name the release (a version tag or @sha256: digest), not the development images" >&2; exit 1; fi
+	cd app/internal/dbtls && go run fetchbundle.go -check
+	$(MAKE) verify
+
+.PHONY: vulncheck
+vulncheck: govulncheck vulndb ## Run govulncheck on both binaries against the pinned offline database; fails on a vulnerability the code reaches.
+	$(GOVULNCHECK) -db file://$(VULNDB_DIR) $(GOVULNCHECK_FLAGS) $(VULNCHECK_PKGS)
 
 .PHONY: test
 test: envtest ack-controllers ## Run every test: unit, envtest integration, the end-to-end suite on the real ACK controllers over a local AWS (test/e2e), app against a throwaway PostgreSQL.
@@ -105,8 +147,8 @@ test-chart: ## Lint the Helm chart in dist/chart and check what it renders again
 	cd test/chart && go test -count=1 ./...
 
 .PHONY: test-argocd
-test-argocd: ## Run config/argocd/health.lua on Argo CD's own Lua engine and argocd-cm loading (test/argocd/engine, a Go module of its own on Go 1.27; the first run compiles Argo CD, 5 to 15 minutes).
-	cd test/argocd/engine && GOTOOLCHAIN=go1.27.3 go test -count=1 ./...
+test-argocd: ## Run config/argocd/health.lua on Argo CD's own Lua engine and argocd-cm loading (test/argocd/engine, a Go module of its own; the first run compiles Argo CD, 5 to 15 minutes).
+	cd test/argocd/engine && go test -count=1 ./...
 
 .PHONY: test-e2e
 test-e2e: envtest ack-controllers ## Run only the end-to-end suite on the real ACK controllers (moto's server as the local AWS), keeping the processes' logs.
@@ -210,9 +252,31 @@ golangci-lint: $(GOLANGCI_LINT)
 $(GOLANGCI_LINT):
 	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION))
 
+# The vulnerability database, as govulncheck -db file:// reads it, built once per
+# VULNDB_VERSION from the module's reports (downloaded outside this module, so
+# neither go.mod nor go.sum learns about golang.org/x/vulndb).
+.PHONY: vulndb
+vulndb: $(VULNDB_DIR)/index/db.json
+$(VULNDB_DIR)/index/db.json: | $(INDEXDB)
+	@set -e; echo "Building the Go vulnerability database golang.org/x/vulndb@$(VULNDB_VERSION) into $(VULNDB_DIR)"; \
+	tmp=$$(mktemp -d); \
+	src=$$(cd $$tmp && go mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
+	rm -rf $$tmp; \
+	test -d "$$src/data/osv" || { echo "golang.org/x/vulndb@$(VULNDB_VERSION) has no data/osv" >&2; exit 1; }; \
+	rm -rf $(VULNDB_DIR).tmp; $(INDEXDB) -vulns "$$src/data/osv" -out $(VULNDB_DIR).tmp; \
+	rm -rf $(VULNDB_DIR); mv $(VULNDB_DIR).tmp $(VULNDB_DIR)
+
+.PHONY: govulncheck
+govulncheck: $(GOVULNCHECK)
+$(GOVULNCHECK):
+	$(call go-install-tool,$(GOVULNCHECK),golang.org/x/vuln/cmd/govulncheck,$(GOVULNCHECK_VERSION))
+
+$(INDEXDB):
+	$(call go-install-tool,$(INDEXDB),golang.org/x/vulndb/cmd/indexdb,$(VULNDB_VERSION))
+
 # go-install-tool installs package $(2) at version $(3) and names the binary $(1).
 define go-install-tool
-@set -e; echo "Installing $(2)@$(3) into $(LOCALBIN)"; \
+@set -e; echo "Installing $(2)@$(3) as $(1)"; \
 tmp=$$(mktemp -d); GOBIN=$$tmp go install $(2)@$(3); \
-mkdir -p $(LOCALBIN); mv $$tmp/* $(1); rm -rf $$tmp
+mkdir -p $(dir $(1)); mv $$tmp/* $(1); rm -rf $$tmp
 endef

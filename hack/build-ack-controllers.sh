@@ -13,6 +13,8 @@
 # pins the runtime back. A binary is rebuilt only when missing or when its
 # source tree changed (a hash of the tree is kept beside it).
 set -euo pipefail
+# The project's Go, as the Makefile exports it, also when this runs on its own.
+export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3}
 
 # The releases proven end to end; ../shared/ack/crds/VERSIONS has their commits.
 CONTROLLERS=(

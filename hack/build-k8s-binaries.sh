@@ -4,6 +4,8 @@
 #   hack/build-k8s-binaries.sh <outdir> [kube-apiserver|etcd|kubectl]...
 # Each binary is built once: an existing, runnable one is left alone.
 set -euo pipefail
+# The project's Go, as the Makefile exports it, also when this runs on its own.
+export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3}
 
 KUBE_VERSION=v1.37.2      # k8s.io/kubernetes, pinned in hack/tools/k8s/go.mod
 ETCD_VERSION=v3.7.0       # go.etcd.io/etcd/server/v3, pinned in hack/tools/etcd/go.mod

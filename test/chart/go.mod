@@ -2,6 +2,8 @@ module github.com/docuflow/docuflow-operator/test/chart
 
 go 1.26.0
 
+toolchain go1.27.3
+
 require (
 	github.com/google/go-cmp v0.7.0
 	helm.sh/helm/v3 v3.22.0

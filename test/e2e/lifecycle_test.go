@@ -301,7 +301,7 @@ func TestALoadBalancerCreatedInTheCrashWindowSaysSoAndTheREADMEStepsRecoverIt(t 
 	var message string
 	waitFor(t, 5*time.Minute, "the stack to say ACK wrote nothing on the load balancer", func() error {
 		for _, r := range getStack(t, stack).Status.Resources {
-			if r.Kind == "LoadBalancer" && r.Name == lbName && strings.Contains(r.Message, "ACK has written no condition on it") {
+			if r.Kind == "LoadBalancer" && r.Name == stack.Name+"-alb" && strings.Contains(r.Message, "ACK has written no condition on it") {
 				message = r.Message
 				return nil
 			}
@@ -321,7 +321,7 @@ func TestALoadBalancerCreatedInTheCrashWindowSaysSoAndTheREADMEStepsRecoverIt(t 
 	if err != nil || len(lbs.LoadBalancers) != 1 {
 		t.Fatalf("AWS should hold one load balancer %s: %v, %v", lbName, lbs, err)
 	}
-	got, recorded := aws.ToString(lbs.LoadBalancers[0].LoadBalancerArn), children(t, ns)["LoadBalancer/"+lbName].ACKStatus().ARN()
+	got, recorded := aws.ToString(lbs.LoadBalancers[0].LoadBalancerArn), children(t, ns)["LoadBalancer/"+stack.Name+"-alb"].ACKStatus().ARN()
 	if got != recorded || got == orphanARN {
 		t.Errorf("AWS holds %s; the child records %q; the deleted one was %s", got, recorded, orphanARN)
 	}
@@ -356,10 +356,10 @@ func TestDeletingWithTheDeletePolicyLeavesNothing(t *testing.T) {
 	c := suite.awsClients
 	n := stack.Name
 	var left []string
-	if dbExists(t, n+"-db") {
+	if dbExists(t, awsNameOf(t, stack, "db", desired.RDSName)) {
 		left = append(left, "database")
 	}
-	if snaps := finalSnapshots(t, n+"-db"); len(snaps) > 0 {
+	if snaps := finalSnapshots(t, awsNameOf(t, stack, "db", desired.RDSName)); len(snaps) > 0 {
 		left = append(left, "final snapshots "+strings.Join(snaps, ","))
 	}
 	if vpcs, err := c.ec2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{vpcID}}); err == nil && len(vpcs.Vpcs) > 0 {

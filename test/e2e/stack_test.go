@@ -177,7 +177,7 @@ func assertAWSHoldsThePromises(t *testing.T, stack *platformv1alpha1.DocuFlowSta
 		}
 		got = append(got, r.String())
 		if r.peer == "0.0.0.0/0" && !r.egress {
-			check(r.group == n+"-alb-sg" && (r.from == 443 || r.from == 80) && r.from == r.to, "world-open ingress other than 80/443 on the ALB: %s", r)
+			check(r.group == awsNameOf(t, stack, "alb-sg", desired.SecurityGroupName) && (r.from == 443 || r.from == 80) && r.from == r.to, "world-open ingress other than 80/443 on the ALB: %s", r)
 		}
 	}
 	sort.Strings(got)
@@ -279,7 +279,7 @@ func assertAWSHoldsThePromises(t *testing.T, stack *platformv1alpha1.DocuFlowSta
 		"scaling policies %v, want CPU 60, memory 70, requests 500", targetsByMetric)
 
 	// The alarms notify the topic.
-	alarms, err := c.cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNamePrefix: aws.String("docuflow/" + stack.Namespace + "/" + n + "/")})
+	alarms, err := c.cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNamePrefix: aws.String("docuflow/" + awsPathOf(t, stack))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func assertAWSHoldsThePromises(t *testing.T, stack *platformv1alpha1.DocuFlowSta
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(len(logs.FlowLogs) == 1 && string(logs.FlowLogs[0].TrafficType) == "ALL" && aws.ToString(logs.FlowLogs[0].LogGroupName) == "/docuflow/"+stack.Namespace+"/"+n+"/vpc-flow-logs",
+	check(len(logs.FlowLogs) == 1 && string(logs.FlowLogs[0].TrafficType) == "ALL" && aws.ToString(logs.FlowLogs[0].LogGroupName) == "/docuflow/"+awsPathOf(t, stack)+"vpc-flow-logs",
 		"flow logs %+v", logs.FlowLogs)
 	endpoints, err := c.ec2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpcID}}}})
 	if err != nil {
@@ -318,9 +318,9 @@ func assertAWSHoldsThePromises(t *testing.T, stack *platformv1alpha1.DocuFlowSta
 		doc := trustPolicy(t, aws.ToString(r.Role.AssumeRolePolicyDocument))
 		check(len(doc.Statement) == 1 && doc.Statement[0].Principal.Service == principal && slices.Equal(actions(doc.Statement[0].Action), []string{"sts:AssumeRole"}),
 			"role %s trusts %+v, want only %s", role, doc, principal)
-		if role != n+"-task" {
-			check(doc.Statement[0].Condition["StringEquals"]["aws:SourceAccount"] == "123456789012", "role %s trust has no aws:SourceAccount condition: %+v", role, doc)
-		}
+		check(doc.Statement[0].Condition["StringEquals"]["aws:SourceAccount"] == "123456789012", "role %s trust has no aws:SourceAccount condition: %+v", role, doc)
+		check(strings.HasPrefix(doc.Statement[0].Condition["ArnLike"]["aws:SourceArn"], "arn:aws:"), "role %s trust has no aws:SourceArn condition: %+v", role, doc)
+		check(aws.ToString(r.Role.Path) == desired.RolePath, "role %s is under path %q, want %s", role, aws.ToString(r.Role.Path), desired.RolePath)
 	}
 	t.Logf("AWS-side checks made: %d (security group rules, database, parameter group, listeners, target group, scaling, alarms, flow log, endpoints, trust policies)", checks)
 }
@@ -659,7 +659,7 @@ func deleteRetain(t *testing.T, stack *platformv1alpha1.DocuFlowStack) {
 			t.Errorf("role %s was left behind", role)
 		}
 	}
-	if groups, err := c.logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/docuflow/" + stack.Namespace + "/" + n + "/")}); err == nil && len(groups.LogGroups) > 0 {
+	if groups, err := c.logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/docuflow/" + awsPathOf(t, stack))}); err == nil && len(groups.LogGroups) > 0 {
 		t.Errorf("%d log groups were left behind", len(groups.LogGroups))
 	}
 	if cl, err := c.ecs.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{awsNameOf(t, stack, "cluster", desired.ECSName)}}); err == nil {

@@ -23,9 +23,9 @@ func TestTheDockerfileMatchesTheContract(t *testing.T) {
 		name    string
 		pattern string
 	}{
-		{name: "builds with the Go 1.26 image", pattern: `(?m)^FROM .*golang:1\.26 AS build$`},
+		{name: "builds with the project's Go image", pattern: `(?m)^FROM .*golang:1\.27\.3(@sha256:[0-9a-f]{64})? AS build$`},
 		{name: "builds without cgo", pattern: `CGO_ENABLED=0`},
-		{name: "ends on distroless static nonroot", pattern: `(?m)^FROM gcr\.io/distroless/static-debian12:nonroot$`},
+		{name: "ends on distroless static nonroot", pattern: `(?m)^FROM gcr\.io/distroless/static-debian12:nonroot(@sha256:[0-9a-f]{64})?$`},
 		{name: "copies the binary to the contract path", pattern: `(?m)^COPY --from=build \S+ ` + regexp.QuoteMeta(contract.BinaryPath) + `$`},
 		{name: "runs as the contract user", pattern: `(?m)^USER ` + strconv.Itoa(contract.RunAsUID) + `:` + strconv.Itoa(contract.RunAsGID) + `$`},
 		{name: "exposes the default port", pattern: `(?m)^EXPOSE ` + strconv.Itoa(contract.DefaultListenPort) + `$`},

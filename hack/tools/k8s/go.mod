@@ -6,6 +6,8 @@ module github.com/docuflow/docuflow-operator/hack/tools/k8s
 
 go 1.26.0
 
+toolchain go1.27.3
+
 require (
 	cel.dev/expr v0.25.1 // indirect
 	cyphar.com/go-pathrs v0.2.5 // indirect
