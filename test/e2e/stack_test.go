@@ -586,7 +586,7 @@ func grownVolumeIsKept(t *testing.T, stack *platformv1alpha1.DocuFlowStack) {
 			}
 		}
 	}
-	db := child[*rdsv1alpha1.DBInstance](t, stack.Namespace, id)
+	db := child[*rdsv1alpha1.DBInstance](t, stack.Namespace, stack.Name+"-db")
 	if isTerminal(db) {
 		t.Errorf("the database is Terminal: %s", conditionSummary(db))
 	}
