@@ -9,6 +9,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/docuflow/docuflow-operator/internal/envtestutil"
 )
 
 // crdName is the DocuFlowStack CRD's name.
@@ -134,13 +136,5 @@ func putCRDSpec(t *testing.T, spec any) {
 // handlers asynchronously.
 func eventually(t *testing.T, what string, f func() error) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = f(); err == nil {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("%s: %v", what, err)
+	envtestutil.Eventually(t, 30*time.Second, what, f)
 }

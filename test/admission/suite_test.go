@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/docuflow/docuflow-operator/internal/controlplane"
+	"github.com/docuflow/docuflow-operator/internal/envtestutil"
 	"github.com/docuflow/docuflow-operator/internal/validate/validatetest"
 )
 
@@ -181,15 +182,7 @@ var set = validatetest.Set
 // namespace label reaches the admission plugin through informers.
 func eventually(t *testing.T, what string, f func() error) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = f(); err == nil {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("%s: %v", what, err)
+	envtestutil.Eventually(t, 20*time.Second, what, f)
 }
 
 // refusedNaming returns nil when err is an admission refusal naming field and
