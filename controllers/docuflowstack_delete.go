@@ -42,14 +42,23 @@ const annotationDeletingWithPolicy = "platform.docuflow.io/deleting-with-policy"
 // after the deletion started (Retain to Delete) changes nothing: it would
 // otherwise switch off the database's protection and drop its final snapshot
 // and backups (security review M1).
+//
+// The record is an annotation on the stack, which whoever may edit the stack
+// can also write, before the deletion or during it. So while the database
+// child exists its own record (written by the operator alone) bounds it: the
+// stack's record can make a deletion keep more, never destroy more.
 func (r *DocuFlowStackReconciler) deletionPolicy(ctx context.Context, s *scope) (platformv1alpha1.DeletionPolicy, error) {
 	stack := s.stack
-	switch p := platformv1alpha1.DeletionPolicy(stack.Annotations[annotationDeletingWithPolicy]); p {
-	case platformv1alpha1.DeletionPolicyRetain, platformv1alpha1.DeletionPolicySnapshot, platformv1alpha1.DeletionPolicyDelete:
-		return p, nil
+	child, fromChild := desired.RecordedDeletionPolicy(stack, s.observedList())
+	recorded := platformv1alpha1.DeletionPolicy(stack.Annotations[annotationDeletingWithPolicy])
+	if validDeletionPolicy(recorded) {
+		if fromChild {
+			return mostProtective(recorded, child), nil
+		}
+		return recorded, nil
 	}
-	p, ok := desired.RecordedDeletionPolicy(stack, s.observedList())
-	if !ok {
+	p := child
+	if !fromChild {
 		p = desired.Resolve(stack).DeletionPolicy
 	}
 	patch := client.MergeFromWithOptions(stack.DeepCopy(), client.MergeFromWithOptimisticLock{})
@@ -58,6 +67,29 @@ func (r *DocuFlowStackReconciler) deletionPolicy(ctx context.Context, s *scope) 
 		return "", fmt.Errorf("recording the deletion policy of DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)
 	}
 	return p, nil
+}
+
+// validDeletionPolicy is true for the three policies a stack can have.
+func validDeletionPolicy(p platformv1alpha1.DeletionPolicy) bool {
+	switch p {
+	case platformv1alpha1.DeletionPolicyRetain, platformv1alpha1.DeletionPolicySnapshot, platformv1alpha1.DeletionPolicyDelete:
+		return true
+	}
+	return false
+}
+
+// mostProtective returns whichever of two policies keeps more of the data:
+// Retain keeps the database, Snapshot its final snapshot, Delete nothing.
+func mostProtective(a, b platformv1alpha1.DeletionPolicy) platformv1alpha1.DeletionPolicy {
+	rank := map[platformv1alpha1.DeletionPolicy]int{
+		platformv1alpha1.DeletionPolicyDelete:   0,
+		platformv1alpha1.DeletionPolicySnapshot: 1,
+		platformv1alpha1.DeletionPolicyRetain:   2,
+	}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
 }
 
 // deletionPoll is how soon a pass waiting on a wave looks again; deletions of

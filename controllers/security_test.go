@@ -117,24 +117,56 @@ func TestAnEditAfterTheDeletionStartedCannotDestroyTheDatabase(t *testing.T) {
 	if !edited {
 		t.Fatal("the stack was never seen deleting")
 	}
+	requireReleasedWithProtection(t, log, ns, db.Name, "after the edit")
+}
+
+// TestAForgedDeletionRecordCannotDestroyTheDatabase: the record of the policy
+// a deletion follows is an annotation on the stack, which a tenant who may
+// edit the stack can write too. Forged to Delete on a production stack with
+// deletionPolicy Retain before the stack is deleted, it must not make the
+// deletion destroy the database: while the database child exists, its own
+// record bounds the stack's.
+func TestAForgedDeletionRecordCannotDestroyTheDatabase(t *testing.T) {
+	key, db := readyStackWithPolicy(t, platformv1alpha1.DeletionPolicyRetain)
+	ns := key.Namespace
+	slowDeletions(t)
+	log := watchDeletions(ns)
+
+	s := &platformv1alpha1.DocuFlowStack{}
+	if err := k8s.Get(context.Background(), key, s); err != nil {
+		t.Fatal(err)
+	}
+	forged := []byte(`{"metadata":{"annotations":{"platform.docuflow.io/deleting-with-policy":"Delete"}}}`)
+	if err := k8s.Patch(context.Background(), s, client.RawPatch(types.MergePatchType, forged)); err != nil {
+		t.Fatalf("forging the deletion record: %v", err)
+	}
+	deletionOrder(t, key, func() {})
+	requireReleasedWithProtection(t, log, ns, db.Name, "with a forged record")
+}
+
+// requireReleasedWithProtection fails unless the database child was released
+// (ACK told to retain it) with its protection on and its final snapshot and
+// backups kept, and never deleted from AWS.
+func requireReleasedWithProtection(t *testing.T, log *deletionLog, ns, db, when string) {
+	t.Helper()
 	log.mu.Lock()
-	at, seen := log.atDelete["DBInstance/"+db.Name].(*rdsv1alpha1.DBInstance)
+	at, seen := log.atDelete["DBInstance/"+db].(*rdsv1alpha1.DBInstance)
 	log.mu.Unlock()
 	if !seen {
 		t.Fatal("never saw the database being released")
 	}
 	if at.Spec.DeletionProtection == nil || !*at.Spec.DeletionProtection {
-		t.Error("the database's deletion protection was switched off after the edit")
+		t.Errorf("the database's deletion protection was switched off %s", when)
 	}
 	for k, want := range map[string]string{desired.AnnotationSkipFinalSnapshot: "false", desired.AnnotationDeletionPolicy: "retain"} {
 		if got := at.Annotations[k]; got != want {
-			t.Errorf("%s = %q after the edit, want %q", k, got, want)
+			t.Errorf("%s = %q %s, want %q", k, got, when, want)
 		}
 	}
 	if v, ok := at.Annotations[desired.AnnotationDeleteAutomatedBackups]; ok && v != "false" {
-		t.Errorf("%s = %q after the edit", desired.AnnotationDeleteAutomatedBackups, v)
+		t.Errorf("%s = %q %s", desired.AnnotationDeleteAutomatedBackups, v, when)
 	}
-	if slices.Contains(sim.Deleted(), "DBInstance "+ns+"/"+db.Name) {
-		t.Error("the database was deleted from AWS")
+	if slices.Contains(sim.Deleted(), "DBInstance "+ns+"/"+db) {
+		t.Errorf("the database was deleted from AWS %s", when)
 	}
 }

@@ -83,6 +83,45 @@ func TestMetadataAndStatusStillChangeWhileTheStackIsDeleted(t *testing.T) {
 	}
 }
 
+// recordKey is the annotation the operator records a deletion's policy in.
+const recordKey = "platform.docuflow.io/deleting-with-policy"
+
+func TestTheDeletionRecordIsWrittenOnceAndOnlyWhileDeleting(t *testing.T) {
+	ctx := context.Background()
+	t.Run("it cannot be set before the deletion", func(t *testing.T) {
+		obj := sample(t, namespace(t, nil))
+		if err := k8s.Create(ctx, obj); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the refusal", func() error {
+			edit := obj.DeepCopy()
+			if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), edit); err != nil {
+				return err
+			}
+			edit.SetAnnotations(map[string]string{recordKey: "Delete"})
+			return refusedNaming(k8s.Update(ctx, edit), "metadata.annotations", "it cannot be set before")
+		})
+	})
+	t.Run("once written it cannot change or go", func(t *testing.T) {
+		obj := deletingStack(t)
+		obj.SetAnnotations(map[string]string{recordKey: "Retain"})
+		if err := k8s.Update(ctx, obj); err != nil {
+			t.Fatalf("the first write of the record, as the operator makes it, was refused: %v", err)
+		}
+		for _, value := range []string{"Delete", ""} {
+			eventually(t, fmt.Sprintf("the refusal of %q", value), func() error {
+				edit := obj.DeepCopy()
+				if value == "" {
+					edit.SetAnnotations(nil)
+				} else {
+					edit.SetAnnotations(map[string]string{recordKey: value})
+				}
+				return refusedNaming(k8s.Update(ctx, edit), "metadata.annotations", "cannot change or go while the stack is being deleted")
+			})
+		}
+	})
+}
+
 func TestTagValuesFollowTheAWSGrammar(t *testing.T) {
 	ctx := context.Background()
 	for _, value := range []string{`"documents"`, "docs*", "a\tb", "50%"} {
