@@ -164,6 +164,21 @@ type NetworkSpec struct {
 	// production and false in development.
 	// +optional
 	PrivateEndpoints *bool `json:"privateEndpoints,omitempty"`
+
+	// EgressCIDRs are further IPv4 ranges the service may reach on port 443
+	// when privateEndpoints is on. With the endpoints, the service reaches
+	// over HTTPS only the VPC (the interface endpoints) and S3 through the
+	// gateway endpoint; anything else it calls over HTTPS must be listed here:
+	// for example the OIDC issuer of spec.service.auth, whose signing keys the
+	// API fetches. 0.0.0.0/0 opens HTTPS to anywhere again. Without the
+	// endpoints the service reaches AWS through NAT and HTTPS stays open to
+	// anywhere, so the list has no effect.
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=set
+	// +kubebuilder:validation:items:MaxLength=18
+	// +kubebuilder:validation:items:XValidation:rule="isCIDR(self) && cidr(self).ip().family() == 4 && cidr(self).masked() == cidr(self)",message="must be an IPv4 CIDR in network form, such as 203.0.113.0/24 or 0.0.0.0/0"
+	// +optional
+	EgressCIDRs []string `json:"egressCIDRs,omitempty"`
 }
 
 // FlowLogsSpec configures VPC flow logs.

@@ -19,6 +19,9 @@ import (
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
 )
 
+// gatewayEndpoint is a gateway VPC endpoint and the service it reaches.
+type gatewayEndpoint struct{ id, service string }
+
 // observation is everything the simulated AWS needs to describe one object.
 // Every value it produces is a function of these fields, so a rerun against
 // the same objects yields the same IDs and ARNs.
@@ -33,6 +36,9 @@ type observation struct {
 	// revision is the TaskDefinition revision.
 	revision int64
 	created  metav1.Time
+	// gatewayEndpoints are, for a RouteTable, the IDs of the gateway
+	// endpoints whose routes AWS has added to it.
+	gatewayEndpoints []gatewayEndpoint
 	// aws is what the simulated AWS holds for the object beyond its spec:
 	// a service's task count and task definition as they are now.
 	aws objState
@@ -121,6 +127,19 @@ func describe(obj core.Object, o observation) {
 	case *ec2v1alpha1.RouteTable:
 		id := o.id("rtb")
 		x.Status.RouteTableID = &id
+		// Only the routes AWS adds for gateway endpoints (to the service's
+		// prefix list, the same in every table of the region), as of this
+		// read: what the operator reads. The real controller lists the
+		// local and the spec's routes too.
+		x.Status.RouteStatuses = nil
+		for _, ep := range o.gatewayEndpoints {
+			x.Status.RouteStatuses = append(x.Status.RouteStatuses, &ec2v1alpha1.RouteState{
+				DestinationPrefixListID: ptr.To("pl-" + hexString(8, "prefix-list", ep.service)),
+				GatewayID:               ptr.To(ep.id),
+				Origin:                  ptr.To("CreateRoute"),
+				State:                   ptr.To("active"),
+			})
+		}
 		arn = o.arn("ec2", "route-table/"+id)
 	case *ec2v1alpha1.Subnet:
 		id := o.id("subnet")

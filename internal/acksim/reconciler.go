@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -27,6 +28,7 @@ import (
 
 	"github.com/docuflow/docuflow-operator/internal/ack"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
+	ec2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ec2/v1alpha1"
 	ecsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ecs/v1alpha1"
 	elbv2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/elbv2/v1alpha1"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
@@ -334,6 +336,13 @@ func (r *reconciler) observation(ctx context.Context, key objKey, obj core.Objec
 		resolved: res.values, ready: ready, created: obj.GetCreationTimestamp(),
 	}
 	r.sim.state(key, obj.GetUID(), func(s *objState) { o.aws = *s })
+	if rt, ok := obj.(*ec2v1alpha1.RouteTable); ok {
+		eps, err := r.gatewayEndpointsOf(ctx, key, rt)
+		if err != nil {
+			return observation{}, err
+		}
+		o.gatewayEndpoints = eps
+	}
 	if td, ok := obj.(*ecsv1alpha1.TaskDefinition); ok {
 		hash, err := specHash(td.Spec)
 		if err != nil {
@@ -342,6 +351,39 @@ func (r *reconciler) observation(ctx context.Context, key objKey, obj core.Objec
 		o.revision = r.sim.revision(key, obj.GetUID(), hash, ptrValue(td.Status.Revision))
 	}
 	return o, nil
+}
+
+// gatewayEndpointsOf returns the IDs of the gateway endpoints that exist and
+// name the route table, by reference or by ID: AWS has added a route to each
+// endpoint's prefix list to the table.
+func (r *reconciler) gatewayEndpointsOf(ctx context.Context, key objKey, rt *ec2v1alpha1.RouteTable) ([]gatewayEndpoint, error) {
+	list := &ec2v1alpha1.VPCEndpointList{}
+	if err := r.reader.List(ctx, list, client.InNamespace(key.namespace)); err != nil {
+		return nil, fmt.Errorf("listing VPCEndpoints to describe the routes of %s: %w", key, err)
+	}
+	var out []gatewayEndpoint
+	for _, ep := range list.Items {
+		id := ptrValue(ep.Status.VPCEndpointID)
+		if id == "" || !strings.EqualFold(ptrValue(ep.Spec.VPCEndpointType), "Gateway") {
+			continue
+		}
+		names := false
+		for _, ref := range ep.Spec.RouteTableRefs {
+			if ref != nil && ref.From != nil && ptrValue(ref.From.Name) == key.name {
+				names = true
+			}
+		}
+		for _, lit := range ep.Spec.RouteTableIDs {
+			if tid := ptrValue(rt.Status.RouteTableID); tid != "" && ptrValue(lit) == tid {
+				names = true
+			}
+		}
+		if names {
+			out = append(out, gatewayEndpoint{id: id, service: ptrValue(ep.Spec.ServiceName)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out, nil
 }
 
 func specHash(spec any) (string, error) {
@@ -634,6 +676,10 @@ func uses(other core.Object, kind, name string, ids []string) bool {
 		return false
 	}
 	spec, _ := u["spec"].(map[string]any)
+	// A tag's value is a label, not a use: AWS lets a resource go whatever
+	// other resources' tags say about it.
+	spec = maps.Clone(spec)
+	delete(spec, "tags")
 	found := false
 	walkStrings(spec, func(s string) {
 		if slices.Contains(ids, s) {

@@ -31,6 +31,16 @@ type Observed struct {
 	// VPCID is the VPC's status.vpcID; the FlowLog needs it because FlowLog
 	// has no reference field for its resource.
 	VPCID string
+	// VPCAccount is the account ACK reports owning the VPC
+	// (ackResourceMetadata.ownerAccountID); the S3 endpoint's policy admits
+	// that account's buckets.
+	VPCAccount string
+	// S3EndpointID is the S3 gateway endpoint's status.vpcEndpointID.
+	S3EndpointID string
+	// S3PrefixListID is the region's S3 prefix list (pl-...), read from the
+	// route AWS added to a private route table for the S3 gateway endpoint;
+	// the service's security group reaches S3 through it.
+	S3PrefixListID string
 	// FlowLogGroupARN is the flow-log LogGroup's status.ackResourceMetadata.arn;
 	// the flow-log role's policy is scoped to it.
 	FlowLogGroupARN string
@@ -135,6 +145,7 @@ func ReadBuildInputs(stack *platformv1alpha1.DocuFlowStack, children []core.Obje
 	}
 	name := func(component string) string { return Name(stack.Name, component, KubernetesName) }
 	var taskDefs []*ecsv1alpha1.TaskDefinition
+	var routes []*ec2v1alpha1.RouteState
 	for _, c := range children {
 		if c == nil || c.GetNamespace() != stack.Namespace {
 			continue
@@ -160,6 +171,19 @@ func ReadBuildInputs(stack *platformv1alpha1.DocuFlowStack, children []core.Obje
 		case *ec2v1alpha1.VPC:
 			if o.Name == name(componentVPC) && o.Status.VPCID != nil {
 				obs.VPCID = *o.Status.VPCID
+				if md := o.Status.ACKResourceMetadata; md != nil && md.OwnerAccountID != nil {
+					obs.VPCAccount = string(*md.OwnerAccountID)
+				}
+			}
+		case *ec2v1alpha1.VPCEndpoint:
+			if o.Name == name(endpointComponent("s3")) {
+				obs.S3EndpointID = ptrValue(o.Status.VPCEndpointID)
+			}
+		case *ec2v1alpha1.RouteTable:
+			for _, az := range stack.Spec.Network.AvailabilityZones {
+				if o.Name == name(privateRoutesPrefix+"-"+az) {
+					routes = append(routes, o.Status.RouteStatuses...)
+				}
 			}
 		case *ec2v1alpha1.Subnet:
 			if id := ptrValue(o.Status.SubnetID); id != "" {
@@ -238,6 +262,7 @@ func ReadBuildInputs(stack *platformv1alpha1.DocuFlowStack, children []core.Obje
 			}
 		}
 	}
+	obs.S3PrefixListID = s3PrefixList(routes, obs.S3EndpointID)
 	if len(taskDefs) > 0 {
 		if want, ok := taskDefinitionName(stack, obs); ok {
 			for _, td := range taskDefs {
@@ -248,6 +273,23 @@ func ReadBuildInputs(stack *platformv1alpha1.DocuFlowStack, children []core.Obje
 		}
 	}
 	return obs
+}
+
+// s3PrefixList returns the prefix list of the route the S3 gateway endpoint
+// put in a private route table, or "". Every private table gets the same one,
+// the region's S3 prefix list; the first found is taken.
+func s3PrefixList(routes []*ec2v1alpha1.RouteState, endpointID string) string {
+	if endpointID == "" {
+		return ""
+	}
+	for _, r := range routes {
+		if r != nil && ptrValue(r.GatewayID) == endpointID {
+			if pl := ptrValue(r.DestinationPrefixListID); strings.HasPrefix(pl, "pl-") {
+				return pl
+			}
+		}
+	}
+	return ""
 }
 
 // Result is the rendered stack.

@@ -71,18 +71,21 @@ func TestBuildCounts(t *testing.T) {
 			stack: newStack("prod", withAZs(3), withAlarmTopic(alarmTopic), withRequestsPerTarget(500)),
 			obs:   Observed{},
 			want: with(network3, map[string]int{
+				"VPCEndpoint":   3,
 				"LogGroup":      2,
 				"DBSubnetGroup": 2, "DBParameterGroup": 1,
 				"LoadBalancer": 1, "TargetGroup": 1, "Listener": 1,
 				"Cluster": 1,
 			}),
-			// Flow-log role, flow log, database and target group (until their
+			// Flow-log role, flow log, the S3 and Secrets Manager endpoints
+			// (their policies name the account and the database secret),
+			// database and target group (until their
 			// gate probes answer), HTTPS listener, execution and task roles
 			// (their trust policies name the account), task definition,
 			// service, scalable target, two policies, eight alarms. The
 			// probes (a TargetGroup, a DBSubnetGroup) and the redirecting
 			// HTTP listener need nothing.
-			wantWaiting: 20,
+			wantWaiting: 22,
 		},
 		{
 			name:  "a development stack over two zones has one NAT gateway, no endpoints, no flow log and one HTTP listener",

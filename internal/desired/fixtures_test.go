@@ -87,6 +87,10 @@ func withNATGateways(m platformv1alpha1.NATGatewayMode) stackOption {
 }
 
 // withPrivateEndpoints sets privateEndpoints.
+func withEgressCIDRs(cidrs ...string) stackOption {
+	return func(s *platformv1alpha1.DocuFlowStack) { s.Spec.Network.EgressCIDRs = cidrs }
+}
+
 func withPrivateEndpoints(on bool) stackOption {
 	return func(s *platformv1alpha1.DocuFlowStack) { s.Spec.Network.PrivateEndpoints = &on }
 }
@@ -174,6 +178,9 @@ const alarmTopic = "arn:aws:sns:us-east-1:123456789012:docuflow-alarms"
 func observedAll() Observed {
 	return Observed{
 		VPCID:                "vpc-0123456789abcdef0",
+		VPCAccount:           "123456789012",
+		S3EndpointID:         "vpce-0a1b2c3d4e5f60718",
+		S3PrefixListID:       "pl-63a5400a",
 		FlowLogGroupARN:      "arn:aws:logs:us-east-1:123456789012:log-group:/docuflow/team-docs/prod/vpc-flow-logs:*",
 		AppLogGroupARN:       "arn:aws:logs:us-east-1:123456789012:log-group:/docuflow/team-docs/prod/app:*",
 		DBSecretARN:          "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf",

@@ -212,6 +212,9 @@ func fuzzObserved(stack *platformv1alpha1.DocuFlowStack) Observed {
 	r, ns, n := stack.Spec.Region, stack.Namespace, stack.Name
 	obs := Observed{
 		VPCID:                "vpc-0123456789abcdef0",
+		VPCAccount:           "123456789012",
+		S3EndpointID:         "vpce-0a1b2c3d4e5f60718",
+		S3PrefixListID:       "pl-63a5400a",
 		FlowLogGroupARN:      "arn:aws:logs:" + r + ":123456789012:log-group:/docuflow/" + ns + "/" + n + "/vpc-flow-logs:*",
 		AppLogGroupARN:       "arn:aws:logs:" + r + ":123456789012:log-group:/docuflow/" + ns + "/" + n + "/app:*",
 		DBSecretARN:          "arn:aws:secretsmanager:" + r + ":123456789012:secret:rds!db-0a1b2c3d-AbCdEf",

@@ -1,6 +1,7 @@
 package desired
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -85,9 +86,12 @@ func carveZones(vpcCIDR string, names []string) ([]zone, error) {
 // Component names of the per-zone network objects.
 func privateSubnetComponent(z zone) string { return "private-" + z.name }
 func publicSubnetComponent(z zone) string  { return "public-" + z.name }
-func privateRoutesComponent(z zone) string { return "private-routes-" + z.name }
+func privateRoutesComponent(z zone) string { return privateRoutesPrefix + "-" + z.name }
 func natComponent(z zone) string           { return "nat-" + z.name }
 func natEIPComponent(z zone) string        { return "nat-eip-" + z.name }
+// privateRoutesPrefix starts the component of every private route table.
+const privateRoutesPrefix = "private-routes"
+
 func endpointComponent(service string) string {
 	return "vpce-" + strings.ReplaceAll(service, ".", "-")
 }
@@ -141,6 +145,24 @@ func (b *builder) ec2Tags(component string) []*ec2v1alpha1.Tag {
 		out = append(out, &ec2v1alpha1.Tag{Key: ptrTo(t.Key), Value: ptrTo(t.Value)})
 	}
 	return out
+}
+
+// tagS3Endpoint names, on a private route table, the S3 gateway endpoint whose
+// route AWS added to it.
+const tagS3Endpoint = "docuflow.io/s3-endpoint"
+
+// privateRouteTags are a private route table's tags. Once the S3 gateway
+// endpoint exists they name it: AWS adds the endpoint's route (to the
+// region's S3 prefix list) to the table, but the ec2 controller reports a
+// table's routes only when it reads the table, which it otherwise does at the
+// next resync, hours away. The tag's change is that read, and the prefix list
+// it reports is what the service's security group needs to reach S3.
+func (b *builder) privateRouteTags(component string) []*ec2v1alpha1.Tag {
+	tags := b.ec2Tags(component)
+	if b.s.PrivateEndpoints && b.obs.S3EndpointID != "" {
+		tags = append(tags, &ec2v1alpha1.Tag{Key: ptrTo(tagS3Endpoint), Value: ptrTo(b.obs.S3EndpointID)})
+	}
+	return tags
 }
 
 // network renders the VPC, its subnets, gateways, routes, flow logs and
@@ -202,7 +224,7 @@ func (b *builder) network() {
 					DestinationCIDRBlock: ptrTo("0.0.0.0/0"),
 					NATGatewayRef:        ref(b.name(natComponent(b.natZoneFor(z)), KubernetesName)),
 				}},
-				Tags: b.ec2Tags(comp),
+				Tags: b.privateRouteTags(comp),
 			},
 		})
 	}
@@ -376,25 +398,102 @@ func (b *builder) flowLogRole() *iamv1alpha1.Role {
 	}
 }
 
+// endpointStatement is one statement of a VPC endpoint policy.
+type endpointStatement struct {
+	Sid       string                         `json:"Sid"`
+	Effect    string                         `json:"Effect"`
+	Principal string                         `json:"Principal"`
+	Action    []string                       `json:"Action"`
+	Resource  []string                       `json:"Resource"`
+	Condition map[string]map[string][]string `json:"Condition,omitempty"`
+}
+
+// endpointPolicy encodes a VPC endpoint policy.
+func endpointPolicy(statements ...endpointStatement) string {
+	out, err := json.Marshal(struct {
+		Version   string              `json:"Version"`
+		Statement []endpointStatement `json:"Statement"`
+	}{policyVersion, statements})
+	if err != nil {
+		panic("encoding an endpoint policy: " + err.Error())
+	}
+	return string(out)
+}
+
+// regionPartition is the AWS partition of a region.
+func regionPartition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
+}
+
+// s3EndpointPolicy lets the gateway endpoint reach the bucket ECR keeps image
+// layers in and the buckets of the stack's own account, nothing else: a
+// compromised task cannot copy data to a bucket of another account through
+// it (security review M4).
+func (b *builder) s3EndpointPolicy() string {
+	return endpointPolicy(
+		endpointStatement{
+			Sid: "ImageLayersFromECR", Effect: "Allow", Principal: "*",
+			Action:   []string{"s3:GetObject"},
+			Resource: []string{"arn:" + regionPartition(b.s.Region) + ":s3:::prod-" + b.s.Region + "-starport-layer-bucket/*"},
+		},
+		endpointStatement{
+			Sid: "BucketsOfTheStacksAccount", Effect: "Allow", Principal: "*",
+			Action:    []string{"s3:*"},
+			Resource:  []string{"*"},
+			Condition: map[string]map[string][]string{"StringEquals": {"aws:ResourceAccount": {b.obs.VPCAccount}}},
+		},
+	)
+}
+
+// secretsEndpointPolicy lets the Secrets Manager endpoint read the stack's
+// database secret and nothing else: the one secret the task execution role
+// injects and the app fetches for each new connection.
+func (b *builder) secretsEndpointPolicy() string {
+	return endpointPolicy(endpointStatement{
+		Sid: "TheStacksDatabaseSecret", Effect: "Allow", Principal: "*",
+		Action:   []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
+		Resource: []string{b.obs.DBSecretARN},
+	})
+}
+
 // endpoints renders the S3 gateway endpoint on the private route tables and
 // the interface endpoints in the private subnets.
 func (b *builder) endpoints(vpcName string) {
 	s3 := endpointComponent("s3")
-	b.emit(&ec2v1alpha1.VPCEndpoint{
-		TypeMeta:   ec2Meta("VPCEndpoint"),
-		ObjectMeta: objectMeta(b.stack, FamilyNetwork, s3),
-		Spec: ec2v1alpha1.VPCEndpointSpec{
-			VPCRef:          ref(vpcName),
-			ServiceName:     ptrTo("com.amazonaws." + b.s.Region + ".s3"),
-			VPCEndpointType: ptrTo("Gateway"),
-			RouteTableRefs:  refs(b.privateRouteTableNames()...),
-			Tags:            b.ec2Tags(s3),
-		},
-	})
+	if b.obs.VPCAccount == "" {
+		b.wait(FamilyNetwork, "VPCEndpoint", b.name(s3, KubernetesName), "VPC "+vpcName+" account")
+	} else {
+		b.emit(&ec2v1alpha1.VPCEndpoint{
+			TypeMeta:   ec2Meta("VPCEndpoint"),
+			ObjectMeta: objectMeta(b.stack, FamilyNetwork, s3),
+			Spec: ec2v1alpha1.VPCEndpointSpec{
+				VPCRef:          ref(vpcName),
+				ServiceName:     ptrTo("com.amazonaws." + b.s.Region + ".s3"),
+				VPCEndpointType: ptrTo("Gateway"),
+				RouteTableRefs:  refs(b.privateRouteTableNames()...),
+				PolicyDocument:  ptrTo(b.s3EndpointPolicy()),
+				Tags:            b.ec2Tags(s3),
+			},
+		})
+	}
 	sg := b.name(componentEndpointSG, KubernetesName)
 	for _, svc := range interfaceEndpoints {
 		comp := endpointComponent(svc)
-		b.emit(&ec2v1alpha1.VPCEndpoint{
+		var policy *string
+		if svc == "secretsmanager" {
+			if b.obs.DBSecretARN == "" {
+				b.wait(FamilyNetwork, "VPCEndpoint", b.name(comp, KubernetesName), "DBInstance "+b.name(componentDB, KubernetesName)+" master user secret ARN")
+				continue
+			}
+			policy = ptrTo(b.secretsEndpointPolicy())
+		}
+		ep := &ec2v1alpha1.VPCEndpoint{
 			TypeMeta:   ec2Meta("VPCEndpoint"),
 			ObjectMeta: objectMeta(b.stack, FamilyNetwork, comp),
 			Spec: ec2v1alpha1.VPCEndpointSpec{
@@ -404,8 +503,13 @@ func (b *builder) endpoints(vpcName string) {
 				SubnetRefs:        refs(b.privateSubnetNames()...),
 				SecurityGroupRefs: refs(sg),
 				PrivateDNSEnabled: ptrTo(true),
+				PolicyDocument:    policy,
 				Tags:              b.ec2Tags(comp),
 			},
-		})
+		}
+		if policy != nil {
+			b.uses(ep, Key{"DBInstance", b.name(componentDB, KubernetesName)})
+		}
+		b.emit(ep)
 	}
 }

@@ -1,7 +1,9 @@
 package desired
 
 import (
+	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
@@ -278,4 +280,137 @@ func TestBuildRejectsZonesOutsideAToH(t *testing.T) {
 	if _, err := Build(newStack("prod", withZones("us-east-1a", "us-east-1i")), Observed{}); err == nil {
 		t.Errorf("Build accepted zone us-east-1i, want an error")
 	}
+}
+
+// TestHTTPSEgressStaysInsideTheStacksReach: with VPC endpoints on, the
+// service reaches on 443 only the VPC, S3 through the gateway endpoint and
+// the ranges the stack lists; the endpoints let through only the ECR layer
+// bucket and the account's buckets (S3) and the stack's own secret (Secrets
+// Manager); and the private route tables name the S3 endpoint, so the ec2
+// controller reads the route AWS added for it (security review M4).
+func TestHTTPSEgressStaysInsideTheStacksReach(t *testing.T) {
+	httpsEgress := func(t *testing.T, r Result, stack *platformv1alpha1.DocuFlowStack) []string {
+		t.Helper()
+		sg := byName[*ec2v1alpha1.SecurityGroup](r.Objects)[Name(stack.Name, componentServiceSG, KubernetesName)]
+		if sg == nil {
+			t.Fatal("the service security group is not rendered")
+		}
+		var out []string
+		for _, rule := range rules(sg.Spec.EgressRules) {
+			if strings.HasPrefix(rule, "tcp 443-443 ") {
+				out = append(out, strings.TrimPrefix(rule, "tcp 443-443 "))
+			}
+		}
+		return out
+	}
+	all := observedAll()
+	noPrefixList := observedAll()
+	noPrefixList.S3PrefixListID = ""
+	tests := []struct {
+		name  string
+		stack *platformv1alpha1.DocuFlowStack
+		obs   Observed
+		want  []string
+	}{
+		{"without endpoints HTTPS goes anywhere, through NAT", newStack("dev", withDevelopment()), all, []string{"cidr 0.0.0.0/0"}},
+		{"with endpoints, the VPC and S3's prefix list", newStack("prod"), all, []string{"cidr 10.40.0.0/16", "pl " + all.S3PrefixListID}},
+		{"before the prefix list is read, the VPC only, never anywhere", newStack("prod"), noPrefixList, []string{"cidr 10.40.0.0/16"}},
+		{"with the ranges the stack lists", newStack("prod", withEgressCIDRs("203.0.113.0/24", "198.51.100.16/28")), all,
+			[]string{"cidr 10.40.0.0/16", "cidr 198.51.100.16/28", "cidr 203.0.113.0/24", "pl " + all.S3PrefixListID}},
+		{"listed ranges change nothing without endpoints", newStack("dev", withDevelopment(), withEgressCIDRs("203.0.113.0/24")), all, []string{"cidr 0.0.0.0/0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := httpsEgress(t, mustBuild(t, tt.stack, tt.obs), tt.stack); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("HTTPS egress = %v, want %v", got, tt.want)
+			}
+		})
+	}
+
+	t.Run("a new service waits for the prefix list, a running one does not", func(t *testing.T) {
+		stack := newStack("prod")
+		fresh := noPrefixList
+		fresh.ServiceARN = ""
+		waits := func(r Result) bool {
+			for _, w := range r.Waiting {
+				if w.Kind == "Service" && strings.Contains(w.WaitsFor, "S3 prefix list") {
+					return true
+				}
+			}
+			return false
+		}
+		if !waits(mustBuild(t, stack, fresh)) {
+			t.Error("a new service does not wait for the S3 prefix list; its tasks could not pull image layers")
+		}
+		if waits(mustBuild(t, stack, noPrefixList)) {
+			t.Error("a running service is held back for the S3 prefix list")
+		}
+	})
+
+	t.Run("the endpoints admit the layer bucket, the account's buckets and the stack's secret only", func(t *testing.T) {
+		stack := newStack("prod")
+		r := mustBuild(t, stack, all)
+		eps := byName[*ec2v1alpha1.VPCEndpoint](r.Objects)
+		type stmt struct {
+			Effect    string
+			Principal string
+			Action    []string
+			Resource  []string
+			Condition map[string]map[string][]string
+		}
+		policy := func(component string) []stmt {
+			t.Helper()
+			ep := eps[Name(stack.Name, endpointComponent(component), KubernetesName)]
+			if ep == nil || ep.Spec.PolicyDocument == nil {
+				t.Fatalf("endpoint %s has no policy", component)
+			}
+			var doc struct{ Statement []stmt }
+			if err := json.Unmarshal([]byte(*ep.Spec.PolicyDocument), &doc); err != nil {
+				t.Fatalf("endpoint %s policy: %v", component, err)
+			}
+			for _, s := range doc.Statement {
+				if s.Effect != "Allow" || s.Principal != "*" {
+					t.Errorf("endpoint %s: statement %+v", component, s)
+				}
+			}
+			return doc.Statement
+		}
+		s3 := policy("s3")
+		if len(s3) != 2 ||
+			!reflect.DeepEqual(s3[0].Resource, []string{"arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*"}) || !reflect.DeepEqual(s3[0].Action, []string{"s3:GetObject"}) ||
+			!reflect.DeepEqual(s3[1].Condition, map[string]map[string][]string{"StringEquals": {"aws:ResourceAccount": {all.VPCAccount}}}) {
+			t.Errorf("S3 endpoint policy = %+v, want the layer bucket and the buckets of account %s", s3, all.VPCAccount)
+		}
+		secrets := policy("secretsmanager")
+		if len(secrets) != 1 || !reflect.DeepEqual(secrets[0].Resource, []string{all.DBSecretARN}) {
+			t.Errorf("Secrets Manager endpoint policy = %+v, want the database secret %s only", secrets, all.DBSecretARN)
+		}
+		for _, c := range []string{"ecr.api", "ecr.dkr", "logs"} {
+			if ep := eps[Name(stack.Name, endpointComponent(c), KubernetesName)]; ep == nil || ep.Spec.PolicyDocument != nil {
+				t.Errorf("endpoint %s: rendered %v with a policy; want it rendered with AWS's default", c, ep != nil)
+			}
+		}
+	})
+
+	t.Run("the private route tables name the S3 endpoint once it exists", func(t *testing.T) {
+		stack := newStack("prod")
+		for _, obs := range []Observed{{}, all} {
+			r := mustBuild(t, stack, obs)
+			for _, rt := range ofKind[*ec2v1alpha1.RouteTable](r.Objects) {
+				var got string
+				for _, tag := range rt.Spec.Tags {
+					if *tag.Key == tagS3Endpoint {
+						got = *tag.Value
+					}
+				}
+				want := obs.S3EndpointID
+				if !strings.Contains(rt.Name, privateRoutesPrefix) {
+					want = ""
+				}
+				if got != want {
+					t.Errorf("route table %s: tag %s = %q, want %q", rt.Name, tagS3Endpoint, got, want)
+				}
+			}
+		}
+	})
 }

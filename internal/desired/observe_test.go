@@ -84,8 +84,11 @@ func everyChild(t *testing.T) ([]core.Object, Observed) {
 	tdName, _ := taskDefinitionName(stack, all)
 	db := observedDB("prod-db", all.DBSecretARN)
 	db.Status.Endpoint = &rdsv1alpha1.Endpoint{Address: ptrTo(all.DBEndpointAddress), Port: ptrTo(all.DBEndpointPort)}
+	vpc := observedVPC("team-docs", "prod-vpc", all.VPCID)
+	account := ackv1alpha1.AWSAccountID(all.VPCAccount)
+	vpc.Status.ACKResourceMetadata = &core.ResourceMetadata{OwnerAccountID: &account}
 	return []core.Object{
-		observedVPC("team-docs", "prod-vpc", all.VPCID),
+		vpc,
 		observedLogGroup("prod-vpc-flow-logs", all.FlowLogGroupARN),
 		observedLogGroup("prod-app", all.AppLogGroupARN),
 		db,
@@ -104,6 +107,14 @@ func everyChild(t *testing.T) ([]core.Object, Observed) {
 		&ec2v1alpha1.Subnet{ObjectMeta: meta("prod-private-us-east-1a")},
 		&ec2v1alpha1.Subnet{ObjectMeta: meta("prod-private-us-east-1b"), Status: ec2v1alpha1.SubnetStatus{SubnetID: ptrTo("subnet-0b")}},
 		&ec2v1alpha1.SecurityGroup{ObjectMeta: meta("prod-service-sg"), Status: ec2v1alpha1.SecurityGroupStatus{ID: ptrTo("sg-0s")}},
+		&ec2v1alpha1.VPCEndpoint{ObjectMeta: meta("prod-vpce-s3"), Status: ec2v1alpha1.VPCEndpointStatus{VPCEndpointID: ptrTo(all.S3EndpointID)}},
+		// The S3 endpoint's route, after another gateway endpoint's (one
+		// the stack does not own), whose prefix list is not S3's.
+		&ec2v1alpha1.RouteTable{ObjectMeta: meta("prod-private-routes-us-east-1b"), Status: ec2v1alpha1.RouteTableStatus{RouteStatuses: []*ec2v1alpha1.RouteState{
+			{DestinationCIDRBlock: ptrTo("10.0.0.0/16"), GatewayID: ptrTo("local")},
+			{DestinationPrefixListID: ptrTo("pl-02cd2c6b"), GatewayID: ptrTo("vpce-0ffffffffffffffff")},
+			{DestinationPrefixListID: ptrTo(all.S3PrefixListID), GatewayID: ptrTo(all.S3EndpointID)},
+		}}},
 	}, withObservedChildren(all)
 }
 

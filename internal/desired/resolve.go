@@ -42,6 +42,9 @@ type Settings struct {
 	FlowLogRetentionDays int32
 	// PrivateEndpoints says whether the VPC endpoints are created.
 	PrivateEndpoints bool
+	// EgressCIDRs are the further ranges the service may reach on 443 when
+	// the endpoints are on, sorted.
+	EgressCIDRs []string
 
 	// EngineVersion is the PostgreSQL version.
 	EngineVersion string
@@ -186,6 +189,7 @@ func Resolve(stack *platformv1alpha1.DocuFlowStack) Settings {
 		FlowLogs:             deref(spec.Network.FlowLogs.Enabled, d.flowLogs),
 		FlowLogRetentionDays: orDefault(spec.Network.FlowLogs.RetentionDays, defaultFlowLogRetentionDays),
 		PrivateEndpoints:     deref(spec.Network.PrivateEndpoints, d.privateEndpoints),
+		EgressCIDRs:          sortedCopy(spec.Network.EgressCIDRs),
 
 		EngineVersion:       orDefault(spec.Database.EngineVersion, defaultEngineVersion),
 		InstanceClass:       orDefault(spec.Database.InstanceClass, d.instanceClass),

@@ -88,19 +88,12 @@ func (b *builder) securityGroups() {
 		[]*ec2v1alpha1.IPPermission{fromGroup(port, "To the DocuFlow service", svcSG)},
 	))
 
-	// The service reaches AWS APIs (ECR, CloudWatch Logs, Secrets Manager) over
-	// HTTPS. Without VPC endpoints that traffic leaves through the NAT
-	// gateways, hence 443 to anywhere. With VPC endpoints the interface
-	// endpoints sit inside the VPC CIDR, but image layers come from S3 through
-	// the gateway endpoint, whose addresses are only expressible as the
-	// region's S3 prefix list (pl-…), an ID the stack does not know; so 443 to
-	// anywhere stays in both cases.
 	b.emit(b.securityGroup(componentServiceSG,
 		"DocuFlow service: the container port from the load balancer only",
 		[]*ec2v1alpha1.IPPermission{fromGroup(port, "From the DocuFlow load balancer", lbSG)},
 		[]*ec2v1alpha1.IPPermission{
 			fromGroup(portPostgres, "To the DocuFlow database", dbSG),
-			fromCIDRs(portHTTPS, "To AWS APIs and image registries", anywhere),
+			b.serviceHTTPSEgress(),
 		},
 	))
 
@@ -118,4 +111,27 @@ func (b *builder) securityGroups() {
 			nil,
 		))
 	}
+}
+
+// serviceHTTPSEgress is where the service may go on 443. Without VPC
+// endpoints it reaches AWS's APIs (ECR, CloudWatch Logs, Secrets Manager)
+// through the NAT gateways, hence anywhere. With them, only the VPC, where
+// the interface endpoints sit, S3 through the gateway endpoint (the region's
+// S3 prefix list, once read from the route AWS added for it) and the ranges
+// the stack lists in network.egressCIDRs: a compromised task cannot send data
+// out over HTTPS (security review M4).
+func (b *builder) serviceHTTPSEgress() *ec2v1alpha1.IPPermission {
+	if !b.s.PrivateEndpoints {
+		return fromCIDRs(portHTTPS, "To AWS APIs and image registries", anywhere)
+	}
+	p := fromCIDRs(portHTTPS, "To the VPC endpoints", b.s.VPCCIDR)
+	for _, c := range b.s.EgressCIDRs {
+		if c != b.s.VPCCIDR {
+			p.IPRanges = append(p.IPRanges, &ec2v1alpha1.IPRange{CIDRIP: ptrTo(c), Description: ptrTo("Listed in network.egressCIDRs")})
+		}
+	}
+	if pl := b.obs.S3PrefixListID; pl != "" {
+		p.PrefixListIDs = []*ec2v1alpha1.PrefixListID{{PrefixListID: ptrTo(pl), Description: ptrTo("To S3 through the gateway endpoint")}}
+	}
+	return p
 }

@@ -41,7 +41,10 @@ func rules(perms []*ec2v1alpha1.IPPermission) []string {
 		for _, g := range p.UserIDGroupPairs {
 			out = append(out, head+" sg "+refTo(g.GroupRef))
 		}
-		if len(p.IPRanges) == 0 && len(p.UserIDGroupPairs) == 0 {
+		for _, pl := range p.PrefixListIDs {
+			out = append(out, head+" pl "+*pl.PrefixListID)
+		}
+		if len(p.IPRanges) == 0 && len(p.UserIDGroupPairs) == 0 && len(p.PrefixListIDs) == 0 {
 			out = append(out, head+" self")
 		}
 	}
@@ -94,7 +97,11 @@ func TestSecurityGroupInvariants(t *testing.T) {
 			if got, want := rules(groups[svc].Spec.IngressRules), []string{"tcp 8080-8080 sg " + lb}; !reflect.DeepEqual(got, want) {
 				t.Errorf("service ingress = %v, want %v", got, want)
 			}
-			if got, want := rules(groups[svc].Spec.EgressRules), []string{"tcp 5432-5432 sg " + db, "tcp 443-443 cidr 0.0.0.0/0"}; !reflect.DeepEqual(got, want) {
+			want := []string{"tcp 5432-5432 sg " + db, "tcp 443-443 cidr 0.0.0.0/0"}
+			if s := Resolve(stack); s.PrivateEndpoints {
+				want = []string{"tcp 5432-5432 sg " + db, "tcp 443-443 cidr " + s.VPCCIDR, "tcp 443-443 pl " + observedAll().S3PrefixListID}
+			}
+			if got := rules(groups[svc].Spec.EgressRules); !reflect.DeepEqual(got, want) {
 				t.Errorf("service egress = %v, want %v", got, want)
 			}
 			if got, want := rules(groups[lb].Spec.EgressRules), []string{"tcp 8080-8080 sg " + svc}; !reflect.DeepEqual(got, want) {

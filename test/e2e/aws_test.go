@@ -170,6 +170,9 @@ func securityGroupRules(ctx context.Context, c *awsClients, vpcID string) ([]rul
 			if r.ReferencedGroupInfo != nil {
 				peer = names[aws.ToString(r.ReferencedGroupInfo.GroupId)]
 			}
+			if pl := aws.ToString(r.PrefixListId); pl != "" {
+				peer = pl
+			}
 			out = append(out, rule{group: names[id], egress: aws.ToBool(r.IsEgress), protocol: aws.ToString(r.IpProtocol),
 				from: aws.ToInt32(r.FromPort), to: aws.ToInt32(r.ToPort), peer: peer})
 		}

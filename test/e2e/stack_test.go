@@ -164,11 +164,20 @@ func assertAWSHoldsThePromises(t *testing.T, stack *platformv1alpha1.DocuFlowSta
 	}
 
 	// Security groups: exactly the rules the README lists; nothing
-	// world-open but 80 and 443 on the load balancer.
+	// world-open but 80 and 443 on the load balancer. The service reaches
+	// HTTPS only inside the VPC and S3 through the gateway endpoint: the
+	// region's S3 prefix list, as AWS names it.
 	rules, err := securityGroupRules(ctx, c, vpcID)
 	if err != nil {
 		t.Fatal(err)
 	}
+	lists, err := c.ec2.DescribeManagedPrefixLists(ctx, &ec2.DescribeManagedPrefixListsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("prefix-list-name"), Values: []string{"com.amazonaws." + region + ".s3"}}},
+	})
+	if err != nil || len(lists.PrefixLists) != 1 {
+		t.Fatalf("the region's S3 prefix list: %v, %v", lists, err)
+	}
+	s3PrefixList := aws.ToString(lists.PrefixLists[0].PrefixListId)
 	var got []string
 	for _, r := range rules {
 		if r.group == "default" {
@@ -187,7 +196,8 @@ func assertAWSHoldsThePromises(t *testing.T, stack *platformv1alpha1.DocuFlowSta
 		awsNameOf(t, stack, "alb-sg", desired.SecurityGroupName) + " out tcp 8080-8080 " + awsNameOf(t, stack, "service-sg", desired.SecurityGroupName),
 		awsNameOf(t, stack, "db-sg", desired.SecurityGroupName) + " in tcp 5432-5432 " + awsNameOf(t, stack, "service-sg", desired.SecurityGroupName),
 		awsNameOf(t, stack, "service-sg", desired.SecurityGroupName) + " in tcp 8080-8080 " + awsNameOf(t, stack, "alb-sg", desired.SecurityGroupName),
-		awsNameOf(t, stack, "service-sg", desired.SecurityGroupName) + " out tcp 443-443 0.0.0.0/0",
+		awsNameOf(t, stack, "service-sg", desired.SecurityGroupName) + " out tcp 443-443 " + stack.Spec.Network.VPCCIDR,
+		awsNameOf(t, stack, "service-sg", desired.SecurityGroupName) + " out tcp 443-443 " + s3PrefixList,
 		awsNameOf(t, stack, "service-sg", desired.SecurityGroupName) + " out tcp 5432-5432 " + awsNameOf(t, stack, "db-sg", desired.SecurityGroupName),
 		awsNameOf(t, stack, "vpce-sg", desired.SecurityGroupName) + " in tcp 443-443 " + stack.Spec.Network.VPCCIDR,
 	}
@@ -308,6 +318,18 @@ func assertAWSHoldsThePromises(t *testing.T, stack *platformv1alpha1.DocuFlowSta
 	}
 	sort.Strings(services)
 	check(slices.Equal(services, []string{"ecr.api/Interface", "ecr.dkr/Interface", "logs/Interface", "s3/Gateway", "secretsmanager/Interface"}), "endpoints %v", services)
+	dbSecret := aws.ToString(child[*rdsv1alpha1.DBInstance](t, stack.Namespace, n+"-db").Status.MasterUserSecret.SecretARN)
+	for _, e := range endpoints.VpcEndpoints {
+		policy := aws.ToString(e.PolicyDocument)
+		switch strings.TrimPrefix(aws.ToString(e.ServiceName), "com.amazonaws."+region+".") {
+		case "s3":
+			check(strings.Contains(policy, "prod-"+region+"-starport-layer-bucket/*") && strings.Contains(policy, `"aws:ResourceAccount":["123456789012"]`),
+				"the S3 endpoint's policy admits more than the layer bucket and the account's buckets: %s", policy)
+		case "secretsmanager":
+			check(strings.Contains(policy, dbSecret) && strings.Count(policy, `"Resource"`) == 1,
+				"the Secrets Manager endpoint's policy admits more than the database secret %s: %s", dbSecret, policy)
+		}
+	}
 
 	// IAM trust policies.
 	for role, principal := range map[string]string{awsNameOf(t, stack, "task", desired.IAMRoleName): "ecs-tasks.amazonaws.com", awsNameOf(t, stack, "task-execution", desired.IAMRoleName): "ecs-tasks.amazonaws.com", awsNameOf(t, stack, "vpc-flow-logs", desired.IAMRoleName): "vpc-flow-logs.amazonaws.com"} {
@@ -322,7 +344,7 @@ func assertAWSHoldsThePromises(t *testing.T, stack *platformv1alpha1.DocuFlowSta
 		check(strings.HasPrefix(doc.Statement[0].Condition["ArnLike"]["aws:SourceArn"], "arn:aws:"), "role %s trust has no aws:SourceArn condition: %+v", role, doc)
 		check(aws.ToString(r.Role.Path) == desired.RolePath, "role %s is under path %q, want %s", role, aws.ToString(r.Role.Path), desired.RolePath)
 	}
-	t.Logf("AWS-side checks made: %d (security group rules, database, parameter group, listeners, target group, scaling, alarms, flow log, endpoints, trust policies)", checks)
+	t.Logf("AWS-side checks made: %d (security group rules, database, parameter group, listeners, target group, scaling, alarms, flow log, endpoints, endpoint policies, trust policies)", checks)
 }
 
 // trustDoc is an IAM trust policy, as IAM answers it (URL-encoded or not).

@@ -45,6 +45,29 @@ type RouteTableStatus struct {
 	core.ResourceStatus `json:",inline"`
 	// RouteTableID is the AWS ID of the route table (rtb-...).
 	RouteTableID *string `json:"routeTableID,omitempty"`
+	// RouteStatuses are the table's routes as AWS lists them, those AWS
+	// added itself included (a gateway endpoint's route to its service's
+	// prefix list), as of the controller's last read of the table.
+	RouteStatuses []*RouteState `json:"routeStatuses,omitempty"`
+}
+
+// RouteState is one route as AWS lists it.
+type RouteState struct {
+	// DestinationCIDRBlock is the IPv4 destination, if the route has one.
+	DestinationCIDRBlock *string `json:"destinationCIDRBlock,omitempty"`
+	// DestinationPrefixListID is the managed prefix list destination
+	// (pl-...) of a gateway endpoint's route.
+	DestinationPrefixListID *string `json:"destinationPrefixListID,omitempty"`
+	// GatewayID is the target: local, an internet gateway or a gateway
+	// endpoint (vpce-...).
+	GatewayID *string `json:"gatewayID,omitempty"`
+	// NATGatewayID is the NAT gateway target.
+	NATGatewayID *string `json:"natGatewayID,omitempty"`
+	// Origin is how the route came to be: CreateRouteTable, CreateRoute or
+	// EnableVgwRoutePropagation.
+	Origin *string `json:"origin,omitempty"`
+	// State is active or blackhole.
+	State *string `json:"state,omitempty"`
 }
 
 // RouteTable mirrors ACK's ec2 RouteTable.
