@@ -8,6 +8,10 @@ ARG TARGETARCH=amd64
 WORKDIR /workspace
 ENV GOTOOLCHAIN=local
 COPY go.mod go.sum ./
+# go.mod replaces the app's module with ./app for app/contract, the one app
+# package the operator imports: the replace needs app/go.mod, the build the
+# contract's sources, and nothing else of the app.
+COPY app/go.mod app/
 RUN go mod download
 COPY api/ api/
 COPY app/contract/ app/contract/

@@ -56,13 +56,25 @@ GOVULNCHECK ?= $(LOCALBIN)/govulncheck-$(GOVULNCHECK_VERSION)
 # indexdb only reads JSON, so one build serves every toolchain.
 INDEXDB ?= $(CURDIR)/bin/tools/indexdb-$(VULNDB_VERSION)
 VULNDB_DIR ?= $(CURDIR)/bin/vulndb/$(VULNDB_VERSION)
-# The packages of the two shipped binaries (the operator, with its dev CLI, and the app).
-VULNCHECK_PKGS ?= ./cmd/... ./app/cmd/...
+# The packages of the two shipped binaries: the operator's (with its dev CLI), and
+# the app's, in the app's own module (app/).
+VULNCHECK_PKGS ?= ./cmd/...
+APP_VULNCHECK_PKGS ?= ./cmd/...
 # Extra govulncheck flags, e.g. GOVULNCHECK_FLAGS='-show verbose' to list the
 # vulnerabilities in dependencies that the code does not reach.
 GOVULNCHECK_FLAGS ?=
 ENVTEST_DIR ?= $(CURDIR)/bin/k8s/$(ENVTEST_K8S_VERSION)
 KUBECTL ?= $(ENVTEST_DIR)/kubectl
+
+# Every go.mod in the repository. A package pattern such as ./... stops at a
+# nested go.mod, so each module is covered by its own commands: the operator (.)
+# and the app (app/, a module of its own so that its dependencies carry no
+# Kubernetes modules) by vet, lint, the go.mod checks, vulncheck and test;
+# test/chart and test/argocd/engine by verify and their test-* targets;
+# hack/tools/* only pin what hack/build-k8s-binaries.sh builds. make verify fails
+# when this list and the go.mod files in the tree differ, so that a new module
+# cannot slip past every check.
+GO_MODULES := . app test/chart test/argocd/engine hack/tools/etcd hack/tools/k8s
 
 # Tests find the control plane through KUBEBUILDER_ASSETS; ACK_CRDS_DIR, when set,
 # swaps the generated test CRDs for the upstream ones.
@@ -103,17 +115,24 @@ fmt: ## Run gofmt on the code.
 	gofmt -w $$(git ls-files --cached --others --exclude-standard '*.go')
 
 .PHONY: vet
-vet: ## Run go vet, conformance build tag included.
+vet: ## Run go vet on the operator (conformance build tag included) and the app.
 	go vet -tags conformance ./...
+	cd app && go vet ./...
 
 .PHONY: lint
-lint: golangci-lint ## Run golangci-lint.
+lint: golangci-lint ## Run golangci-lint on the operator and the app (one .golangci.yml for both).
 	$(GOLANGCI_LINT) run --build-tags conformance ./...
+	cd app && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...
 
 .PHONY: verify
-verify: controller-gen kustomize ## Fail when generated code is stale, go.mod is untidy, gofmt, vet or lint complain, a base image is not the pinned tag, or govulncheck finds a reachable vulnerability.
+verify: controller-gen kustomize ## Fail when generated code is stale, a go.mod is untidy or not in GO_MODULES, gofmt, vet or lint complain, a base image is not the pinned tag, or govulncheck finds a reachable vulnerability.
+	@found=$$(git ls-files --cached --others --exclude-standard go.mod '*/go.mod' | xargs -n1 dirname | sort); \
+		known=$$(printf '%s\n' $(GO_MODULES) | sort); \
+		if [ "$$found" != "$$known" ]; then \
+			echo "The go.mod files in the tree are in" $$found "but GO_MODULES lists" $$known": ./... stops at a nested module, so add it to GO_MODULES and to the targets that must cover it" >&2; exit 1; fi
 	CONTROLLER_GEN=$(CONTROLLER_GEN) hack/verify-generated.sh
 	go mod tidy -diff
+	cd app && go mod tidy -diff
 	cd test/chart && go mod tidy -diff && go vet ./...
 	cd test/argocd/engine && go mod tidy -diff && go vet ./...
 	hack/build-installer.sh -check $(KUSTOMIZE) $(BUNDLE_IMG) dist/install.yaml
@@ -135,12 +154,18 @@ verify-release: ## Before a release (README: release checklist), where the regis
 .PHONY: vulncheck
 vulncheck: govulncheck vulndb ## Run govulncheck on both binaries against the pinned offline database; fails on a vulnerability the code reaches.
 	$(GOVULNCHECK) -db file://$(VULNDB_DIR) $(GOVULNCHECK_FLAGS) $(VULNCHECK_PKGS)
+	$(GOVULNCHECK) -C app -db file://$(VULNDB_DIR) $(GOVULNCHECK_FLAGS) $(APP_VULNCHECK_PKGS)
 
 .PHONY: test
-test: envtest ack-controllers ## Run every test: unit, envtest integration, the end-to-end suite on the real ACK controllers over a local AWS (test/e2e), app against a throwaway PostgreSQL.
+test: envtest ack-controllers ## Run every test: the app's, then unit, envtest integration and the end-to-end suite on the real ACK controllers over a local AWS (test/e2e), the chart's and Argo CD's.
+	$(MAKE) test-app
 	$(TEST_ENV) go test $(GO_TEST_FLAGS) ./...
 	$(MAKE) test-chart
 	$(MAKE) test-argocd
+
+.PHONY: test-app
+test-app: ## Run the app's tests (app/, a Go module of its own) against a throwaway PostgreSQL and moto's server; they fail, not skip, when either is missing.
+	cd app && go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: test-chart
 test-chart: ## Lint the Helm chart in dist/chart and check what it renders against dist/install.yaml (test/chart, a Go module of its own).

@@ -109,7 +109,7 @@ func run(out, in, want string, check bool) error {
 	}
 	if check {
 		if !same {
-			return fmt.Errorf("%s differs from %s: run go generate ./app/internal/dbtls/ and review the change", out, src)
+			return fmt.Errorf("%s differs from %s: run go generate ./internal/dbtls/ in app/ and review the change", out, src)
 		}
 		fmt.Printf("%s is identical to %s\n", out, src)
 		return nil
