@@ -131,7 +131,10 @@ func (b *builder) serviceHTTPSEgress() *ec2v1alpha1.IPPermission {
 		}
 	}
 	if pl := b.obs.S3PrefixListID; pl != "" {
-		p.PrefixListIDs = []*ec2v1alpha1.PrefixListID{{PrefixListID: ptrTo(pl), Description: ptrTo("To S3 through the gateway endpoint")}}
+		// No description: the local AWS answers a prefix-list peer without
+		// it, and the ec2 controller would then rewrite the group's rules at
+		// every resync (the end-to-end suite's "holds still" caught it).
+		p.PrefixListIDs = []*ec2v1alpha1.PrefixListID{{PrefixListID: ptrTo(pl)}}
 	}
 	return p
 }
