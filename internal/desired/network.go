@@ -89,6 +89,7 @@ func publicSubnetComponent(z zone) string  { return "public-" + z.name }
 func privateRoutesComponent(z zone) string { return privateRoutesPrefix + "-" + z.name }
 func natComponent(z zone) string           { return "nat-" + z.name }
 func natEIPComponent(z zone) string        { return "nat-eip-" + z.name }
+
 // privateRoutesPrefix starts the component of every private route table.
 const privateRoutesPrefix = "private-routes"
 
