@@ -61,6 +61,12 @@ func (r *DocuFlowStackReconciler) deletionPolicy(ctx context.Context, s *scope) 
 	if !fromChild {
 		p = desired.Resolve(stack).DeletionPolicy
 	}
+	if _, set := stack.Annotations[annotationDeletingWithPolicy]; set {
+		// A value that is no policy, written by someone else: it is not
+		// overwritten (the admission policy refuses changing the record
+		// during a deletion, which would jam it), only ignored.
+		return p, nil
+	}
 	patch := client.MergeFromWithOptions(stack.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	metav1.SetMetaDataAnnotation(&stack.ObjectMeta, annotationDeletingWithPolicy, string(p))
 	if err := r.Patch(ctx, stack, patch); err != nil {

@@ -166,13 +166,14 @@ type NetworkSpec struct {
 	PrivateEndpoints *bool `json:"privateEndpoints,omitempty"`
 
 	// EgressCIDRs are further IPv4 ranges the service may reach on port 443
-	// when privateEndpoints is on. With the endpoints, the service reaches
-	// over HTTPS only the VPC (the interface endpoints) and S3 through the
-	// gateway endpoint; anything else it calls over HTTPS must be listed here:
-	// for example the OIDC issuer of spec.service.auth, whose signing keys the
-	// API fetches. 0.0.0.0/0 opens HTTPS to anywhere again. Without the
-	// endpoints the service reaches AWS through NAT and HTTPS stays open to
-	// anywhere, so the list has no effect.
+	// when its HTTPS egress is closed: with privateEndpoints on, once every
+	// endpoint is available, and with an image from ECR in spec.region, the
+	// service reaches over HTTPS only the VPC (the interface endpoints) and S3
+	// through the gateway endpoint. Anything else it calls over HTTPS must be
+	// listed here: for example the OIDC issuer of spec.service.auth, whose
+	// signing keys the API fetches. 0.0.0.0/0 opens HTTPS to anywhere again.
+	// Otherwise the service reaches AWS and its registry through NAT and HTTPS
+	// stays open to anywhere, so the list has no effect.
 	// +kubebuilder:validation:MaxItems=16
 	// +listType=set
 	// +kubebuilder:validation:items:MaxLength=18

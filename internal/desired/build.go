@@ -35,8 +35,13 @@ type Observed struct {
 	// (ackResourceMetadata.ownerAccountID); the S3 endpoint's policy admits
 	// that account's buckets.
 	VPCAccount string
-	// S3EndpointID is the S3 gateway endpoint's status.vpcEndpointID.
+	// S3EndpointID is the S3 gateway endpoint's status.vpcEndpointID, once
+	// ACK reports the endpoint synced (available).
 	S3EndpointID string
+	// EndpointsSynced is true when every VPC endpoint of the stack is
+	// synced, that is available: only then can the service's HTTPS egress
+	// be closed to the VPC.
+	EndpointsSynced bool
 	// S3PrefixListID is the region's S3 prefix list (pl-...), read from the
 	// route AWS added to a private route table for the S3 gateway endpoint;
 	// the service's security group reaches S3 through it.
@@ -146,6 +151,7 @@ func ReadBuildInputs(stack *platformv1alpha1.DocuFlowStack, children []core.Obje
 	name := func(component string) string { return Name(stack.Name, component, KubernetesName) }
 	var taskDefs []*ecsv1alpha1.TaskDefinition
 	var routes []*ec2v1alpha1.RouteState
+	syncedEndpoints := map[string]bool{}
 	for _, c := range children {
 		if c == nil || c.GetNamespace() != stack.Namespace {
 			continue
@@ -176,6 +182,10 @@ func ReadBuildInputs(stack *platformv1alpha1.DocuFlowStack, children []core.Obje
 				}
 			}
 		case *ec2v1alpha1.VPCEndpoint:
+			if !IsSynced(o) {
+				continue
+			}
+			syncedEndpoints[o.Name] = true
 			if o.Name == name(endpointComponent("s3")) {
 				obs.S3EndpointID = ptrValue(o.Status.VPCEndpointID)
 			}
@@ -263,6 +273,10 @@ func ReadBuildInputs(stack *platformv1alpha1.DocuFlowStack, children []core.Obje
 		}
 	}
 	obs.S3PrefixListID = s3PrefixList(routes, obs.S3EndpointID)
+	obs.EndpointsSynced = syncedEndpoints[name(endpointComponent("s3"))]
+	for _, svc := range interfaceEndpoints {
+		obs.EndpointsSynced = obs.EndpointsSynced && syncedEndpoints[name(endpointComponent(svc))]
+	}
 	if len(taskDefs) > 0 {
 		if want, ok := taskDefinitionName(stack, obs); ok {
 			for _, td := range taskDefs {

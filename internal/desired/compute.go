@@ -123,12 +123,6 @@ func (b *builder) compute() {
 	if b.obs.TargetGroupARN == "" {
 		missing = append(missing, "TargetGroup "+tgName+" ARN")
 	}
-	if b.s.PrivateEndpoints && b.obs.S3PrefixListID == "" && b.obs.ServiceARN == "" {
-		// Until the service's security group reaches S3, tasks could not
-		// pull their image's layers; a running service is not held back
-		// for it (the group gains the rule within an ACK round trip).
-		missing = append(missing, "the S3 prefix list (the S3 endpoint's route in a private RouteTable)")
-	}
 	if len(missing) > 0 {
 		b.wait(FamilyService, "Service", b.name(componentService, KubernetesName), missing...)
 		return

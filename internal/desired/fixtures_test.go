@@ -86,11 +86,12 @@ func withNATGateways(m platformv1alpha1.NATGatewayMode) stackOption {
 	return func(s *platformv1alpha1.DocuFlowStack) { s.Spec.Network.NATGateways = &m }
 }
 
-// withPrivateEndpoints sets privateEndpoints.
+// withEgressCIDRs sets network.egressCIDRs.
 func withEgressCIDRs(cidrs ...string) stackOption {
 	return func(s *platformv1alpha1.DocuFlowStack) { s.Spec.Network.EgressCIDRs = cidrs }
 }
 
+// withPrivateEndpoints sets privateEndpoints.
 func withPrivateEndpoints(on bool) stackOption {
 	return func(s *platformv1alpha1.DocuFlowStack) { s.Spec.Network.PrivateEndpoints = &on }
 }
@@ -180,6 +181,7 @@ func observedAll() Observed {
 		VPCID:                "vpc-0123456789abcdef0",
 		VPCAccount:           "123456789012",
 		S3EndpointID:         "vpce-0a1b2c3d4e5f60718",
+		EndpointsSynced:      true,
 		S3PrefixListID:       "pl-63a5400a",
 		FlowLogGroupARN:      "arn:aws:logs:us-east-1:123456789012:log-group:/docuflow/team-docs/prod/vpc-flow-logs:*",
 		AppLogGroupARN:       "arn:aws:logs:us-east-1:123456789012:log-group:/docuflow/team-docs/prod/app:*",

@@ -214,6 +214,7 @@ func fuzzObserved(stack *platformv1alpha1.DocuFlowStack) Observed {
 		VPCID:                "vpc-0123456789abcdef0",
 		VPCAccount:           "123456789012",
 		S3EndpointID:         "vpce-0a1b2c3d4e5f60718",
+		EndpointsSynced:      true,
 		S3PrefixListID:       "pl-63a5400a",
 		FlowLogGroupARN:      "arn:aws:logs:" + r + ":123456789012:log-group:/docuflow/" + ns + "/" + n + "/vpc-flow-logs:*",
 		AppLogGroupARN:       "arn:aws:logs:" + r + ":123456789012:log-group:/docuflow/" + ns + "/" + n + "/app:*",

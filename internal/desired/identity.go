@@ -301,17 +301,34 @@ func arnPartition(arn string) string {
 // A private ECR image looks like
 // <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag|@digest].
 func ecrRepositoryARN(image, partition string) string {
+	account, region, path := ecrImage(image)
+	if account == "" {
+		return ""
+	}
+	return "arn:" + partition + ":ecr:" + region + ":" + account + ":repository/" + path
+}
+
+// ecrRegion returns the region of a private ECR image, or "" for an image
+// from anywhere else.
+func ecrRegion(image string) string {
+	_, region, _ := ecrImage(image)
+	return region
+}
+
+// ecrImage splits a private ECR image into its account, region and
+// repository path, or returns empty strings for an image from anywhere else.
+func ecrImage(image string) (account, region, path string) {
 	host, path, ok := strings.Cut(image, "/")
 	if !ok {
-		return ""
+		return "", "", ""
 	}
 	labels := strings.Split(host, ".")
 	if len(labels) < 6 || labels[1] != "dkr" || labels[2] != "ecr" || !strings.HasPrefix(strings.Join(labels[4:], "."), "amazonaws.com") {
-		return ""
+		return "", "", ""
 	}
-	account, region := labels[0], labels[3]
+	account, region = labels[0], labels[3]
 	if len(account) != 12 {
-		return ""
+		return "", "", ""
 	}
 	if i := strings.Index(path, "@"); i >= 0 {
 		path = path[:i]
@@ -320,7 +337,7 @@ func ecrRepositoryARN(image, partition string) string {
 		path = path[:i]
 	}
 	if path == "" {
-		return ""
+		return "", "", ""
 	}
-	return "arn:" + partition + ":ecr:" + region + ":" + account + ":repository/" + path
+	return account, region, path
 }

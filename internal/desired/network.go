@@ -153,10 +153,13 @@ func (b *builder) ec2Tags(component string) []*ec2v1alpha1.Tag {
 const tagS3Endpoint = "docuflow.io/s3-endpoint"
 
 // privateRouteTags are a private route table's tags. Once the S3 gateway
-// endpoint exists they name it: AWS adds the endpoint's route (to the
-// region's S3 prefix list) to the table, but the ec2 controller reports a
-// table's routes only when it reads the table, which it otherwise does at the
-// next resync, hours away. The tag's change is that read, and the prefix list
+// endpoint is available they name it. AWS has then added the endpoint's route
+// (to the region's S3 prefix list) to the table, but the ec2 controller
+// reports a table's routes in its status only when it reconciles the table:
+// on a spec change, or at the next resync, hours away. The tag's change is
+// such a reconcile: the controller reads the table, finds the endpoint's
+// route missing from the spec (it never excludes AWS's own routes there) and
+// so syncs the routes, which refreshes status.routeStatuses. The prefix list
 // it reports is what the service's security group needs to reach S3.
 func (b *builder) privateRouteTags(component string) []*ec2v1alpha1.Tag {
 	tags := b.ec2Tags(component)
@@ -507,9 +510,6 @@ func (b *builder) endpoints(vpcName string) {
 				PolicyDocument:    policy,
 				Tags:              b.ec2Tags(comp),
 			},
-		}
-		if policy != nil {
-			b.uses(ep, Key{"DBInstance", b.name(componentDB, KubernetesName)})
 		}
 		b.emit(ep)
 	}

@@ -306,6 +306,8 @@ func TestHTTPSEgressStaysInsideTheStacksReach(t *testing.T) {
 	all := observedAll()
 	noPrefixList := observedAll()
 	noPrefixList.S3PrefixListID = ""
+	pending := observedAll()
+	pending.EndpointsSynced = false
 	tests := []struct {
 		name  string
 		stack *platformv1alpha1.DocuFlowStack
@@ -313,10 +315,13 @@ func TestHTTPSEgressStaysInsideTheStacksReach(t *testing.T) {
 		want  []string
 	}{
 		{"without endpoints HTTPS goes anywhere, through NAT", newStack("dev", withDevelopment()), all, []string{"cidr 0.0.0.0/0"}},
-		{"with endpoints, the VPC and S3's prefix list", newStack("prod"), all, []string{"cidr 10.40.0.0/16", "pl " + all.S3PrefixListID}},
-		{"before the prefix list is read, the VPC only, never anywhere", newStack("prod"), noPrefixList, []string{"cidr 10.40.0.0/16"}},
+		{"with endpoints available and the image in the region's ECR, the VPC and S3's prefix list", newStack("prod"), all, []string{"cidr 10.40.0.0/16", "pl " + all.S3PrefixListID}},
 		{"with the ranges the stack lists", newStack("prod", withEgressCIDRs("203.0.113.0/24", "198.51.100.16/28")), all,
 			[]string{"cidr 10.40.0.0/16", "cidr 198.51.100.16/28", "cidr 203.0.113.0/24", "pl " + all.S3PrefixListID}},
+		{"before every endpoint is available, anywhere: running tasks are not cut off", newStack("prod"), pending, []string{"cidr 0.0.0.0/0"}},
+		{"before the prefix list is read, anywhere", newStack("prod"), noPrefixList, []string{"cidr 0.0.0.0/0"}},
+		{"an image from ECR Public needs NAT: anywhere", newStack("prod", withImage("public.ecr.aws/docuflow/api:1.4.2")), all, []string{"cidr 0.0.0.0/0"}},
+		{"an image from another region's ECR needs NAT: anywhere", newStack("prod", withImage("123456789012.dkr.ecr.eu-west-1.amazonaws.com/docuflow/api:1.4.2")), all, []string{"cidr 0.0.0.0/0"}},
 		{"listed ranges change nothing without endpoints", newStack("dev", withDevelopment(), withEgressCIDRs("203.0.113.0/24")), all, []string{"cidr 0.0.0.0/0"}},
 	}
 	for _, tt := range tests {
@@ -326,26 +331,6 @@ func TestHTTPSEgressStaysInsideTheStacksReach(t *testing.T) {
 			}
 		})
 	}
-
-	t.Run("a new service waits for the prefix list, a running one does not", func(t *testing.T) {
-		stack := newStack("prod")
-		fresh := noPrefixList
-		fresh.ServiceARN = ""
-		waits := func(r Result) bool {
-			for _, w := range r.Waiting {
-				if w.Kind == "Service" && strings.Contains(w.WaitsFor, "S3 prefix list") {
-					return true
-				}
-			}
-			return false
-		}
-		if !waits(mustBuild(t, stack, fresh)) {
-			t.Error("a new service does not wait for the S3 prefix list; its tasks could not pull image layers")
-		}
-		if waits(mustBuild(t, stack, noPrefixList)) {
-			t.Error("a running service is held back for the S3 prefix list")
-		}
-	})
 
 	t.Run("the endpoints admit the layer bucket, the account's buckets and the stack's secret only", func(t *testing.T) {
 		stack := newStack("prod")
@@ -396,7 +381,11 @@ func TestHTTPSEgressStaysInsideTheStacksReach(t *testing.T) {
 		stack := newStack("prod")
 		for _, obs := range []Observed{{}, all} {
 			r := mustBuild(t, stack, obs)
-			for _, rt := range ofKind[*ec2v1alpha1.RouteTable](r.Objects) {
+			tables := ofKind[*ec2v1alpha1.RouteTable](r.Objects)
+			if len(tables) != 1+len(stack.Spec.Network.AvailabilityZones) {
+				t.Fatalf("%d route tables rendered, want a public one and one per zone", len(tables))
+			}
+			for _, rt := range tables {
 				var got string
 				for _, tag := range rt.Spec.Tags {
 					if *tag.Key == tagS3Endpoint {

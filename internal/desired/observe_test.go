@@ -74,6 +74,13 @@ func observedScalableTarget(name string, synced corev1.ConditionStatus) *applica
 	return st
 }
 
+// syncedEndpoint is a VPCEndpoint child that ACK reports synced (available).
+func syncedEndpoint(name, id string) *ec2v1alpha1.VPCEndpoint {
+	ep := &ec2v1alpha1.VPCEndpoint{ObjectMeta: meta(name), Status: ec2v1alpha1.VPCEndpointStatus{VPCEndpointID: ptrTo(id)}}
+	ep.Status.Conditions = []*ackv1alpha1.Condition{{Type: ackv1alpha1.ConditionTypeResourceSynced, Status: corev1.ConditionTrue}}
+	return ep
+}
+
 // everyChild returns children that report every value of observedAll, with
 // the task definition named after its content.
 func everyChild(t *testing.T) ([]core.Object, Observed) {
@@ -107,7 +114,11 @@ func everyChild(t *testing.T) ([]core.Object, Observed) {
 		&ec2v1alpha1.Subnet{ObjectMeta: meta("prod-private-us-east-1a")},
 		&ec2v1alpha1.Subnet{ObjectMeta: meta("prod-private-us-east-1b"), Status: ec2v1alpha1.SubnetStatus{SubnetID: ptrTo("subnet-0b")}},
 		&ec2v1alpha1.SecurityGroup{ObjectMeta: meta("prod-service-sg"), Status: ec2v1alpha1.SecurityGroupStatus{ID: ptrTo("sg-0s")}},
-		&ec2v1alpha1.VPCEndpoint{ObjectMeta: meta("prod-vpce-s3"), Status: ec2v1alpha1.VPCEndpointStatus{VPCEndpointID: ptrTo(all.S3EndpointID)}},
+		syncedEndpoint("prod-vpce-s3", all.S3EndpointID),
+		syncedEndpoint("prod-vpce-ecr-api", "vpce-0e1"),
+		syncedEndpoint("prod-vpce-ecr-dkr", "vpce-0e2"),
+		syncedEndpoint("prod-vpce-logs", "vpce-0e3"),
+		syncedEndpoint("prod-vpce-secretsmanager", "vpce-0e4"),
 		// The S3 endpoint's route, after another gateway endpoint's (one
 		// the stack does not own), whose prefix list is not S3's.
 		&ec2v1alpha1.RouteTable{ObjectMeta: meta("prod-private-routes-us-east-1b"), Status: ec2v1alpha1.RouteTableStatus{RouteStatuses: []*ec2v1alpha1.RouteState{
@@ -146,6 +157,17 @@ func TestObserve(t *testing.T) {
 			name:     "a VPC that has not reported its ID yet leaves the ID empty",
 			children: []core.Object{observedVPC("team-docs", "prod-vpc", "")},
 			want:     Observed{},
+		},
+		{
+			name: "the endpoints count as available only when every one is synced, the S3 one's ID only once it is",
+			children: []core.Object{
+				&ec2v1alpha1.VPCEndpoint{ObjectMeta: meta("prod-vpce-s3"), Status: ec2v1alpha1.VPCEndpointStatus{VPCEndpointID: ptrTo(all.S3EndpointID)}},
+				syncedEndpoint("prod-vpce-ecr-api", "vpce-0e1"),
+				syncedEndpoint("prod-vpce-ecr-dkr", "vpce-0e2"),
+				syncedEndpoint("prod-vpce-logs", "vpce-0e3"),
+				syncedEndpoint("prod-vpce-secretsmanager", "vpce-0e4"),
+			},
+			want: Observed{},
 		},
 		{
 			name: "a task definition of older content is never taken for the current one",

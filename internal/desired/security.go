@@ -113,15 +113,14 @@ func (b *builder) securityGroups() {
 	}
 }
 
-// serviceHTTPSEgress is where the service may go on 443. Without VPC
-// endpoints it reaches AWS's APIs (ECR, CloudWatch Logs, Secrets Manager)
-// through the NAT gateways, hence anywhere. With them, only the VPC, where
-// the interface endpoints sit, S3 through the gateway endpoint (the region's
-// S3 prefix list, once read from the route AWS added for it) and the ranges
-// the stack lists in network.egressCIDRs: a compromised task cannot send data
-// out over HTTPS (security review M4).
+// serviceHTTPSEgress is where the service may go on 443. Closed, it is only
+// the VPC, where the interface endpoints sit, S3 through the gateway endpoint
+// (the region's S3 prefix list) and the ranges the stack lists in
+// network.egressCIDRs: a compromised task cannot reach the internet over
+// HTTPS (security review M4). Otherwise it is anywhere, through NAT (see
+// httpsEgressClosed for when).
 func (b *builder) serviceHTTPSEgress() *ec2v1alpha1.IPPermission {
-	if !b.s.PrivateEndpoints {
+	if !b.httpsEgressClosed() {
 		return fromCIDRs(portHTTPS, "To AWS APIs and image registries", anywhere)
 	}
 	p := fromCIDRs(portHTTPS, "To the VPC endpoints", b.s.VPCCIDR)
@@ -130,11 +129,21 @@ func (b *builder) serviceHTTPSEgress() *ec2v1alpha1.IPPermission {
 			p.IPRanges = append(p.IPRanges, &ec2v1alpha1.IPRange{CIDRIP: ptrTo(c), Description: ptrTo("Listed in network.egressCIDRs")})
 		}
 	}
-	if pl := b.obs.S3PrefixListID; pl != "" {
-		// No description: the local AWS answers a prefix-list peer without
-		// it, and the ec2 controller would then rewrite the group's rules at
-		// every resync (the end-to-end suite's "holds still" caught it).
-		p.PrefixListIDs = []*ec2v1alpha1.PrefixListID{{PrefixListID: ptrTo(pl)}}
-	}
+	// No description on the prefix-list peer, so the rule compares equal
+	// whether or not AWS echoes one back.
+	p.PrefixListIDs = []*ec2v1alpha1.PrefixListID{{PrefixListID: ptrTo(b.obs.S3PrefixListID)}}
 	return p
+}
+
+// httpsEgressClosed says whether the service's HTTPS egress is closed to the
+// VPC, S3 and network.egressCIDRs. It is, once everything the service reaches
+// over HTTPS has a way in the VPC: the VPC endpoints are on and all available
+// (ACK reports them synced), the S3 prefix list is known, and the image comes
+// from ECR in the stack's region, which the endpoints serve (ECR Public,
+// Docker Hub and other regions are only reachable through NAT: an ECR
+// pull-through cache rule brings them in). Until then, or if any of it goes
+// away, HTTPS stays open through NAT rather than cutting running tasks off.
+func (b *builder) httpsEgressClosed() bool {
+	return b.s.PrivateEndpoints && b.obs.EndpointsSynced && b.obs.S3PrefixListID != "" &&
+		ecrRegion(b.stack.Spec.Service.Image) == b.s.Region
 }

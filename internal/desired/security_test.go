@@ -98,7 +98,7 @@ func TestSecurityGroupInvariants(t *testing.T) {
 				t.Errorf("service ingress = %v, want %v", got, want)
 			}
 			want := []string{"tcp 5432-5432 sg " + db, "tcp 443-443 cidr 0.0.0.0/0"}
-			if s := Resolve(stack); s.PrivateEndpoints {
+			if s := Resolve(stack); s.PrivateEndpoints && ecrRegion(stack.Spec.Service.Image) == s.Region {
 				want = []string{"tcp 5432-5432 sg " + db, "tcp 443-443 cidr " + s.VPCCIDR, "tcp 443-443 pl " + observedAll().S3PrefixListID}
 			}
 			if got := rules(groups[svc].Spec.EgressRules); !reflect.DeepEqual(got, want) {

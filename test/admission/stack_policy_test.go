@@ -102,6 +102,14 @@ func TestTheDeletionRecordIsWrittenOnceAndOnlyWhileDeleting(t *testing.T) {
 			return refusedNaming(k8s.Update(ctx, edit), "metadata.annotations", "it cannot be set before")
 		})
 	})
+	t.Run("only a policy can be written", func(t *testing.T) {
+		obj := deletingStack(t)
+		eventually(t, "the refusal", func() error {
+			edit := obj.DeepCopy()
+			edit.SetAnnotations(map[string]string{recordKey: "Never"})
+			return refusedNaming(k8s.Update(ctx, edit), "metadata.annotations", "must be Retain, Snapshot or Delete")
+		})
+	})
 	t.Run("once written it cannot change or go", func(t *testing.T) {
 		obj := deletingStack(t)
 		obj.SetAnnotations(map[string]string{recordKey: "Retain"})

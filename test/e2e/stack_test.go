@@ -49,6 +49,9 @@ func TestTheProductionStackOnTheRealControllers(t *testing.T) {
 		t.Fatal(err)
 	}
 	stack := productionStack(t, ns, "prod1", p)
+	// An image in the region's ECR, which the VPC endpoints serve: the
+	// service's HTTPS egress closes to the VPC and S3 once they are up.
+	stack.Spec.Service.Image = ecrImage + ":1.4.2"
 	if err := suite.k8s.Create(ctx, stack); err != nil {
 		t.Fatal(err)
 	}
@@ -147,6 +150,10 @@ func assertStatusMatchesAWS(t *testing.T, stack *platformv1alpha1.DocuFlowStack)
 	}
 	t.Logf("status: url %s, database %s:%d, secret %s", now.Status.URL, now.Status.Database.Endpoint, now.Status.Database.Port, now.Status.Database.SecretARN)
 }
+
+// ecrImage is the repository of the production stack's image, in the local
+// AWS's account and region.
+const ecrImage = "123456789012.dkr.ecr." + region + ".amazonaws.com/docuflow/api"
 
 func assertAWSHoldsThePromises(t *testing.T, stack *platformv1alpha1.DocuFlowStack, p accountPrerequisites) {
 	ctx := context.Background()
@@ -488,7 +495,7 @@ func describeService(t *testing.T, stack *platformv1alpha1.DocuFlowStack) *ecs.D
 func imageChange(t *testing.T, stack *platformv1alpha1.DocuFlowStack) {
 	seq := lastSeq(t)
 	before := aws.ToString(describeService(t, stack).Services[0].TaskDefinition)
-	updateStack(t, stack, func(s *platformv1alpha1.DocuFlowStack) { s.Spec.Service.Image = "public.ecr.aws/docuflow/api:1.5.0" })
+	updateStack(t, stack, func(s *platformv1alpha1.DocuFlowStack) { s.Spec.Service.Image = ecrImage + ":1.5.0" })
 	waitFor(t, 5*time.Minute, "the service on the new task definition, held read-only again", func() error {
 		svc := describeService(t, stack).Services[0]
 		if aws.ToString(svc.TaskDefinition) == before {

@@ -115,6 +115,19 @@ func BadInputs() []Case {
 		{"an allowed range that is not a CIDR", func(o map[string]any) {
 			Set(o, "spec.loadBalancer.allowedCIDRs", []any{"203.0.113.7"})
 		}, "spec.loadBalancer.allowedCIDRs[0]", "must be an IPv4 CIDR"},
+		{"an egress range that is not in network form", func(o map[string]any) {
+			Set(o, "spec.network.egressCIDRs", []any{"203.0.113.7/24"})
+		}, "spec.network.egressCIDRs[0]", "must be an IPv4 CIDR"},
+		{"an IPv6 egress range", func(o map[string]any) {
+			Set(o, "spec.network.egressCIDRs", []any{"2001:db8::/32"})
+		}, "spec.network.egressCIDRs[0]", "must be an IPv4 CIDR"},
+		{"more egress ranges than a security group rule should carry", func(o map[string]any) {
+			var many []any
+			for i := range 17 {
+				many = append(many, fmt.Sprintf("203.0.113.%d/32", i))
+			}
+			Set(o, "spec.network.egressCIDRs", many)
+		}, "spec.network.egressCIDRs", "must have at most 16 items"},
 		{"an unknown deletionPolicy", func(o map[string]any) {
 			Set(o, "spec.database.deletionPolicy", "Archive")
 		}, "spec.database.deletionPolicy", "Unsupported value"},
