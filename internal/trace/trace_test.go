@@ -56,7 +56,8 @@ func live(stack *platformv1alpha1.DocuFlowStack, objs []core.Object) []core.Obje
 		c.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "platform.docuflow.io/v1alpha1", Kind: "DocuFlowStack", Name: stack.Name, UID: stack.UID, Controller: ptr.To(true)}})
 		arn := ackv1alpha1.AWSResourceName("arn:aws:test:us-east-1:111122223333:" + ack.KindOf(c) + "/" + c.GetName())
 		st := c.ACKStatus()
-		st.ACKResourceMetadata = &core.ResourceMetadata{ARN: &arn}
+		account := ackv1alpha1.AWSAccountID("111122223333")
+		st.ACKResourceMetadata = &core.ResourceMetadata{ARN: &arn, OwnerAccountID: &account}
 		st.Conditions = []*ackv1alpha1.Condition{{Type: ackv1alpha1.ConditionTypeResourceSynced, Status: corev1.ConditionTrue}}
 		out = append(out, c)
 	}
