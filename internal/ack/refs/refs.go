@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 
@@ -164,6 +166,9 @@ func Sites(obj core.Object) []Site {
 }
 
 func walkRefs(v reflect.Value, path string, sites *[]Site) {
+	if !mayHoldRefs(v.Type()) {
+		return
+	}
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
@@ -171,7 +176,7 @@ func walkRefs(v reflect.Value, path string, sites *[]Site) {
 		}
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			walkRefs(v.Index(i), fmt.Sprintf("%s[%d]", path, i), sites)
+			walkRefs(v.Index(i), path+"["+strconv.Itoa(i)+"]", sites)
 		}
 	case reflect.Map:
 		keys := v.MapKeys()
@@ -180,31 +185,115 @@ func walkRefs(v reflect.Value, path string, sites *[]Site) {
 			walkRefs(v.MapIndex(k), fmt.Sprintf("%s[%v]", path, k), sites)
 		}
 	case reflect.Struct:
-		t := v.Type()
+		for _, f := range planOf(v.Type()) {
+			fv := v.Field(f.index)
+			switch {
+			case f.inline:
+				walkRefs(fv, path, sites)
+			case f.base != "":
+				site := Site{Path: path + "." + f.name, Field: f.name, Base: f.base, Literal: f.literal}
+				if f.literalIndex >= 0 {
+					site.LiteralSet = literalSet(v.Field(f.literalIndex))
+				}
+				site.Refs = setRefs(fv)
+				*sites = append(*sites, site)
+			default:
+				walkRefs(fv, path+"."+f.name, sites)
+			}
+		}
+	}
+}
+
+// fieldPlan is what the walk needs of one struct field, worked out once per
+// type: the reflection over tags and sibling names is most of a walk's cost,
+// and a render walks every child's spec several times a pass.
+type fieldPlan struct {
+	index int
+	// name is the field's JSON name; inline is set for an embedded struct.
+	name   string
+	inline bool
+	// base is set for a reference field: its name without Ref or Refs.
+	base string
+	// literal and literalIndex locate the value field the reference
+	// replaces; literalIndex is -1 when the struct has none.
+	literal      string
+	literalIndex int
+}
+
+var (
+	plans    sync.Map // reflect.Type -> []fieldPlan
+	holdRefs sync.Map // reflect.Type -> bool
+)
+
+// planOf returns the fields of struct type t the walk visits: exported, not
+// "-", and (for a field that is no reference) able to hold one.
+func planOf(t reflect.Type) []fieldPlan {
+	if p, ok := plans.Load(t); ok {
+		return p.([]fieldPlan)
+	}
+	var out []fieldPlan
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, inline := jsonName(f)
+		if name == "-" {
+			continue
+		}
+		fp := fieldPlan{index: i, name: name, inline: inline, literalIndex: -1}
+		if base, ok := refBase(f, name); !inline && ok {
+			fp.base = base
+			fp.literal, fp.literalIndex = literalSibling(t, base)
+		} else if !mayHoldRefs(f.Type) {
+			continue
+		}
+		out = append(out, fp)
+	}
+	plans.Store(t, out)
+	return out
+}
+
+// mayHoldRefs reports whether a value of type t can contain a reference
+// field at any depth. Each type is worked out once.
+func mayHoldRefs(t reflect.Type) bool {
+	if v, ok := holdRefs.Load(t); ok {
+		return v.(bool)
+	}
+	out := holdsRefs(t, map[reflect.Type]bool{})
+	holdRefs.Store(t, out)
+	return out
+}
+
+// holdsRefs is mayHoldRefs without the cache; visiting guards a type that
+// contains itself, which holds a reference only through another field.
+func holdsRefs(t reflect.Type, visiting map[reflect.Type]bool) bool {
+	if visiting[t] {
+		return false
+	}
+	visiting[t] = true
+	defer delete(visiting, t)
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		return holdsRefs(t.Elem(), visiting)
+	case reflect.Interface:
+		return true
+	case reflect.Struct:
 		for i := range t.NumField() {
 			f := t.Field(i)
 			if !f.IsExported() {
 				continue
 			}
-			name, inline := jsonName(f)
+			name, _ := jsonName(f)
 			if name == "-" {
 				continue
 			}
-			fv := v.Field(i)
-			if inline {
-				walkRefs(fv, path, sites)
-				continue
+			if _, ok := refBase(f, name); ok || holdsRefs(f.Type, visiting) {
+				return true
 			}
-			if base, ok := refBase(f, name); ok {
-				site := Site{Path: path + "." + name, Field: name, Base: base}
-				site.Literal, site.LiteralSet = literalSibling(v, base)
-				site.Refs = setRefs(fv)
-				*sites = append(*sites, site)
-				continue
-			}
-			walkRefs(fv, path+"."+name, sites)
 		}
 	}
+	return false
 }
 
 // refBase returns the name without its Ref or Refs suffix when f is a
@@ -240,8 +329,9 @@ func setRefs(v reflect.Value) []*ackv1alpha1.AWSResourceReferenceWrapper {
 // literalSibling finds the value field that a reference replaces, by the
 // generator's naming: vpcRef/vpcID, vpcRef/vpc (InternetGateway),
 // taskRoleRef/taskRoleARN, dbSubnetGroupRef/dbSubnetGroupName,
-// subnetRefs/subnetIDs or subnets, policyRefs/policies.
-func literalSibling(v reflect.Value, base string) (string, bool) {
+// subnetRefs/subnetIDs or subnets, policyRefs/policies. It returns the
+// field's JSON name and index, or "" and -1.
+func literalSibling(t reflect.Type, base string) (string, int) {
 	candidates := []string{
 		base + "ID", base + "ARN", base + "Name", base,
 		base + "IDs", base + "ARNs", base + "Names", base + "s",
@@ -249,7 +339,6 @@ func literalSibling(v reflect.Value, base string) (string, bool) {
 	if strings.HasSuffix(base, "y") {
 		candidates = append(candidates, strings.TrimSuffix(base, "y")+"ies")
 	}
-	t := v.Type()
 	for _, want := range candidates {
 		for i := range t.NumField() {
 			f := t.Field(i)
@@ -257,16 +346,24 @@ func literalSibling(v reflect.Value, base string) (string, bool) {
 			if name != want || !f.IsExported() {
 				continue
 			}
-			fv := v.Field(i)
-			switch fv.Kind() {
-			case reflect.Pointer:
-				return name, !fv.IsNil() && (fv.Elem().Kind() != reflect.String || fv.Elem().String() != "")
-			case reflect.Slice, reflect.String:
-				return name, fv.Len() > 0
+			switch f.Type.Kind() {
+			case reflect.Pointer, reflect.Slice, reflect.String:
+				return name, i
 			}
 		}
 	}
-	return "", false
+	return "", -1
+}
+
+// literalSet reports whether a literal value field is set.
+func literalSet(fv reflect.Value) bool {
+	switch fv.Kind() {
+	case reflect.Pointer:
+		return !fv.IsNil() && (fv.Elem().Kind() != reflect.String || fv.Elem().String() != "")
+	case reflect.Slice, reflect.String:
+		return fv.Len() > 0
+	}
+	return false
 }
 
 // jsonName returns a field's JSON name and whether it is inlined.
