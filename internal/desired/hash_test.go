@@ -1,8 +1,14 @@
 package desired
 
 import (
+	"reflect"
 	"testing"
 	"time"
+
+	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/ack"
+	"github.com/docuflow/docuflow-operator/internal/ack/acktest"
+	"github.com/docuflow/docuflow-operator/internal/ack/core"
 
 	ecsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ecs/v1alpha1"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
@@ -108,5 +114,56 @@ func TestWritingTheServiceCarriesTheTaskCountECSRuns(t *testing.T) {
 				t.Errorf("desiredCount = %d, want %d", *svc.Spec.DesiredCount, tt.want)
 			}
 		})
+	}
+}
+
+// TestRenderHashMatchesTheUnstructuredEncoding holds RenderHash's direct
+// encoding to the bytes of the unstructured one it replaced: every child
+// applied before carries a hash of those bytes, and a single different byte
+// would have every child of every stack written again after an upgrade. It
+// checks the renders of stacks of every shape, every kind filled in every
+// field (acktest.Populate), and strings that encoding/json escapes.
+func TestRenderHashMatchesTheUnstructuredEncoding(t *testing.T) {
+	var objs []core.Object
+	stacks := []*platformv1alpha1.DocuFlowStack{
+		newStack("prod"),
+		newStack("dev", withDevelopment()),
+		newStack("three", withAZs(3), withAlarmTopic(alarmTopic), withAccessLogs("logs-bucket", "alb")),
+		newStack("closed", withEgressCIDRs("192.0.2.0/24"), withEnv("GREETING", `<"héllo" & bye>`+"\n\u2028")),
+		newStack("open", withPrivateEndpoints(false), withFlowLogs(false), withNATGateways(platformv1alpha1.NATGatewaysSingle)),
+	}
+	for _, stack := range stacks {
+		objs = append(objs, mustBuild(t, stack, Observed{}).Objects...)
+		objs = append(objs, mustBuild(t, stack, observedFor(t, stack, observedAll())).Objects...)
+	}
+	for _, proto := range ack.Kinds() {
+		obj := proto.DeepCopyObject().(core.Object)
+		acktest.Populate(obj)
+		obj.SetLabels(map[string]string{"a": "1", "b&": "<2>"})
+		objs = append(objs, obj)
+		bare := proto.DeepCopyObject().(core.Object)
+		objs = append(objs, bare)
+	}
+	checked := map[string]bool{}
+	for _, obj := range objs {
+		ann := map[string]string{}
+		for k, v := range obj.GetAnnotations() {
+			ann[k] = v
+		}
+		for _, k := range unhashed {
+			delete(ann, k)
+		}
+		want := renderHashUnstructured(obj, ann)
+		if got := RenderHash(obj); got != want {
+			t.Errorf("%s %s: RenderHash %s, the unstructured encoding %s", ack.KindOf(obj), obj.GetName(), got, want)
+		}
+		spec := reflect.ValueOf(obj).Elem().FieldByName("Spec")
+		if !fastEncodable(spec.Type()) {
+			t.Errorf("%s: its spec is not encoded directly; RenderHash falls back to the slow path", ack.KindOf(obj))
+		}
+		checked[ack.KindOf(obj)] = true
+	}
+	if len(checked) != len(ack.Kinds()) {
+		t.Errorf("checked %d kinds, want all %d", len(checked), len(ack.Kinds()))
 	}
 }
