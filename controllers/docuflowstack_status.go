@@ -182,11 +182,82 @@ const DefaultStatusProgressInterval = 10 * time.Second
 // progressOnly reports whether the status changes from `from` to `to` in
 // nothing but progress: condition messages, and children moving between
 // waiting, being created and ready inside families whose conditions keep
-// their status. Any change of a condition's status, of a reason other than
-// the progress reasons, of observedGeneration, endpoints, task definitions,
-// rollout, the retained list or the set of children is not progress only.
+// their status. While the stack is on its way to Ready (Ready not True,
+// and unchanged), a family's condition turning ready and a value appearing
+// for the first time (the URL and load balancer name, the database, tasks,
+// rollout and task-definition history) are progress too: a stack converging
+// at once would otherwise be written once per family and per value, and the
+// reader sees them all within StatusProgressInterval anyway. Any other change
+// of a condition's status, of a reason other than the progress reasons, of
+// observedGeneration, of a value already shown, of the retained list or of
+// the set of children is not progress only; nor is a family falling back
+// from ready.
 func progressOnly(from, to *platformv1alpha1.DocuFlowStackStatus) bool {
-	return apiequality.Semantic.DeepEqual(progressSkeleton(from), progressSkeleton(to))
+	f, t := progressSkeleton(from), progressSkeleton(to)
+	if ready := meta.FindStatusCondition(to.Conditions, platformv1alpha1.ConditionReady); ready == nil || ready.Status != metav1.ConditionTrue {
+		foldArrivals(f, t)
+	}
+	return apiequality.Semantic.DeepEqual(f, t)
+}
+
+// foldArrivals makes what only arrived in skeleton t look as it was in
+// skeleton f: family conditions that turned ready from a progress reason,
+// conditions that appeared False (RolledBack once there is a service),
+// values that were empty, the service's rollout and tasks, and a child that
+// waited under a provisional name and now has its own (the task
+// definition, named after its content once the database is known).
+func foldArrivals(f, t *platformv1alpha1.DocuFlowStackStatus) {
+	t.Conditions = slices.DeleteFunc(t.Conditions, func(c metav1.Condition) bool {
+		return c.Status == metav1.ConditionFalse && meta.FindStatusCondition(f.Conditions, c.Type) == nil
+	})
+	renamed(f.Resources, t.Resources)
+	for _, typ := range desired.FamilyConditions {
+		was, now := meta.FindStatusCondition(f.Conditions, typ), meta.FindStatusCondition(t.Conditions, typ)
+		if was != nil && now != nil && was.Reason == "progress" && now.Reason == "progress" &&
+			was.Status != metav1.ConditionTrue && now.Status == metav1.ConditionTrue {
+			now.Status = was.Status
+		}
+	}
+	if f.URL == "" {
+		t.URL = ""
+	}
+	if f.LoadBalancerDNSName == "" {
+		t.LoadBalancerDNSName = ""
+	}
+	if f.Database == nil {
+		t.Database = nil
+	}
+	t.Tasks, t.Rollout = f.Tasks, f.Rollout
+	if len(f.TaskDefinitions) == 0 {
+		t.TaskDefinitions = nil
+	}
+}
+
+// renamed gives a child of to that from does not list the name of a child
+// of the same kind that from lists and to does not, in order: the same child
+// under its final name.
+func renamed(from, to []platformv1alpha1.ResourceStatus) {
+	has := func(list []platformv1alpha1.ResourceStatus, r platformv1alpha1.ResourceStatus) bool {
+		return slices.ContainsFunc(list, func(x platformv1alpha1.ResourceStatus) bool { return x.Kind == r.Kind && x.Name == r.Name })
+	}
+	var gone []platformv1alpha1.ResourceStatus
+	for _, r := range from {
+		if !has(to, r) {
+			gone = append(gone, r)
+		}
+	}
+	for i := range to {
+		if has(from, to[i]) {
+			continue
+		}
+		for j, g := range gone {
+			if g.Kind == to[i].Kind {
+				to[i].Name = g.Name
+				gone = slices.Delete(gone, j, j+1)
+				break
+			}
+		}
+	}
 }
 
 // progressSkeleton is the status without what progressOnly ignores. The

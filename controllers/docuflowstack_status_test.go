@@ -288,6 +288,18 @@ func TestProgressOnlyTellsProgressFromChangesThatMustBeWrittenAtOnce(t *testing.
 		st.URL = "https://docuflow.example.com"
 		return st
 	}
+	withTD := func(st *platformv1alpha1.DocuFlowStackStatus, name string) *platformv1alpha1.DocuFlowStackStatus {
+		st.Resources = append(st.Resources, platformv1alpha1.ResourceStatus{Kind: "TaskDefinition", Name: name, Reason: platformv1alpha1.ReasonWaitingForDependency})
+		return st
+	}
+	withRolledBack := func(st *platformv1alpha1.DocuFlowStackStatus, s metav1.ConditionStatus) *platformv1alpha1.DocuFlowStackStatus {
+		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: "RolledBack", Status: s, Reason: "RolloutHealthy"})
+		return st
+	}
+	withOtherURL := func(st *platformv1alpha1.DocuFlowStackStatus) *platformv1alpha1.DocuFlowStackStatus {
+		st.URL = "https://docs.example.com"
+		return st
+	}
 	tests := []struct {
 		name     string
 		from, to *platformv1alpha1.DocuFlowStackStatus
@@ -298,8 +310,8 @@ func TestProgressOnlyTellsProgressFromChangesThatMustBeWrittenAtOnce(t *testing.
 			statusOf(1, vpc(creating), waitingSubnet, missingDB), statusOf(1, vpc(synced), subnet(creating), missingDB), true},
 		{"a child moves from waiting to being created in another family",
 			statusOf(1, vpc(synced), subnet(creating), missingDB), statusOf(1, vpc(synced), subnet(creating), db(creating)), true},
-		{"a family turns ready",
-			statusOf(1, vpc(synced), subnet(creating), db(creating)), statusOf(1, vpc(synced), subnet(synced), db(creating)), false},
+		{"a family turns ready while the stack is on its way to Ready",
+			statusOf(1, vpc(synced), subnet(creating), db(creating)), statusOf(1, vpc(synced), subnet(synced), db(creating)), true},
 		{"the stack turns ready",
 			statusOf(1, vpc(synced), subnet(synced), db(creating)), statusOf(1, vpc(synced), subnet(synced), db(synced)), false},
 		{"a ready family loses a child",
@@ -310,10 +322,24 @@ func TestProgressOnlyTellsProgressFromChangesThatMustBeWrittenAtOnce(t *testing.
 			statusOf(1, vpc(creating), waitingSubnet, db(creating)), statusOf(1, vpc(creating), waitingSubnet, db(recoverable)), false},
 		{"a new generation is observed",
 			statusOf(1, vpc(creating), waitingSubnet, missingDB), statusOf(2, vpc(creating), waitingSubnet, missingDB), false},
-		{"an endpoint appears",
-			statusOf(1, vpc(synced), subnet(creating), db(creating)), withURL(statusOf(1, vpc(synced), subnet(creating), db(creating))), false},
+		{"an endpoint appears while the stack is on its way to Ready",
+			statusOf(1, vpc(synced), subnet(creating), db(creating)), withURL(statusOf(1, vpc(synced), subnet(creating), db(creating))), true},
+		{"an endpoint appears as the stack turns ready",
+			statusOf(1, vpc(synced), subnet(synced), db(creating)), withURL(statusOf(1, vpc(synced), subnet(synced), db(synced))), false},
+		{"an endpoint shown changes",
+			withURL(statusOf(1, vpc(synced), subnet(creating), db(creating))), withOtherURL(statusOf(1, vpc(synced), subnet(creating), db(creating))), false},
+		{"an endpoint changes on a ready stack",
+			withURL(statusOf(1, vpc(synced), subnet(synced), db(synced))), withOtherURL(statusOf(1, vpc(synced), subnet(synced), db(synced))), false},
 		{"a waiting child is created and moves to its place in dependency order",
 			statusOf(1, vpc(synced), db(creating), waitingSubnet), statusOf(1, vpc(synced), subnet(creating), db(creating)), true},
+		{"a waiting task definition gets its final name while the stack is on its way to Ready",
+			withTD(statusOf(1, vpc(synced), missingDB), "p-api"), withTD(statusOf(1, vpc(synced), missingDB), "p-api-0a1b2c3d"), true},
+		{"a child of a ready stack is renamed",
+			withTD(statusOf(1, vpc(synced), subnet(synced), db(synced)), "p-api"), withTD(statusOf(1, vpc(synced), subnet(synced), db(synced)), "p-api-0a1b2c3d"), false},
+		{"a rollback is reported while the stack is on its way to Ready",
+			statusOf(1, vpc(synced), subnet(creating), db(creating)), withRolledBack(statusOf(1, vpc(synced), subnet(creating), db(creating)), metav1.ConditionTrue), false},
+		{"no rollback is reported once there is a service",
+			statusOf(1, vpc(synced), subnet(creating), db(creating)), withRolledBack(statusOf(1, vpc(synced), subnet(creating), db(creating)), metav1.ConditionFalse), true},
 		{"a child joins the stack",
 			statusOf(1, vpc(creating), missingDB), statusOf(1, vpc(creating), waitingSubnet, missingDB), false},
 	}
