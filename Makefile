@@ -125,7 +125,7 @@ lint: golangci-lint ## Run golangci-lint on the operator and the app (one .golan
 	cd app && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...
 
 .PHONY: verify
-verify: controller-gen kustomize ## Fail when generated code is stale, a go.mod is untidy or not in GO_MODULES, gofmt, vet or lint complain, a base image is not the pinned tag, or govulncheck finds a reachable vulnerability.
+verify: controller-gen kustomize ## Fail when generated code is stale, a go.mod is untidy or not in GO_MODULES, gofmt, vet or lint complain, a base image is not the pinned tag, config/shards does not build, or govulncheck finds a reachable vulnerability.
 	@found=$$(git ls-files --cached --others --exclude-standard go.mod '*/go.mod' | xargs -n1 dirname | sort); \
 		known=$$(printf '%s\n' $(GO_MODULES) | sort); \
 		if [ "$$found" != "$$known" ]; then \
@@ -136,6 +136,7 @@ verify: controller-gen kustomize ## Fail when generated code is stale, a go.mod 
 	cd test/chart && go mod tidy -diff && go vet ./...
 	cd test/argocd/engine && go mod tidy -diff && go vet ./...
 	hack/build-installer.sh -check $(KUSTOMIZE) $(BUNDLE_IMG) dist/install.yaml
+	$(KUSTOMIZE) build config/shards >/dev/null
 	go run ./hack/chartgen -check
 	go run ./hack/crddoc -check
 	hack/check-image-pins.sh $(GO_TOOLCHAIN) Dockerfile app/Dockerfile

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/tools/events"
@@ -77,6 +78,12 @@ type DocuFlowStackReconciler struct {
 	// Platform is what the installation sets on every stack's children,
 	// beyond the reach of the stack's spec.
 	Platform desired.Platform
+	// Shard is the shard this manager reconciles: the stacks whose
+	// desired.LabelShard has this value, or for "" (the default shard) the
+	// stacks without the label. It must match the cache's selectors
+	// (CacheOptions with the same shard). A stack of another shard is left
+	// alone, without a single write.
+	Shard string
 }
 
 // StatusFieldManager is the field manager the operator applies the stack's
@@ -134,6 +141,24 @@ func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	if err := r.stackReader().Get(ctx, req.NamespacedName, stack); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	// The stack is read from the API server, so it may have moved to another
+	// shard since the cache saw it: that shard's manager writes it now, and
+	// this pass writes nothing at all (not even the status, below).
+	if shard := desired.ShardOf(stack); shard != r.Shard {
+		ctrl.LoggerFrom(ctx).V(1).Info("Leaving the stack to its shard", "shard", shard)
+		return ctrl.Result{}, nil
+	}
+	// A stack another shard reconciled has children under that shard's
+	// label, which this shard's cache does not hold: they move first, and
+	// nothing else is written until they have, so no child is orphaned and
+	// the status never shows them as missing. A stack without the finalizer
+	// has no children yet: it gets the record below, with the finalizer.
+	if controllerutil.ContainsFinalizer(stack, Finalizer) && shardOwner(stack) != r.Shard {
+		ours, err := r.takeOver(ctx, stack)
+		if err != nil || !ours {
+			return ctrl.Result{RequeueAfter: takeOverRequeue}, err
+		}
+	}
 
 	before := stack.Status.DeepCopy()
 	s := &scope{stack: stack, blocked: map[childKey]string{}, before: before}
@@ -172,8 +197,13 @@ func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 			}
 			metav1.SetMetaDataAnnotation(&stack.ObjectMeta, desired.AnnotationAWSNames, names)
 		}
+		if r.Shard != "" {
+			metav1.SetMetaDataAnnotation(&stack.ObjectMeta, AnnotationShardOwner, r.Shard)
+		} else {
+			delete(stack.Annotations, AnnotationShardOwner)
+		}
 		if err := r.Patch(ctx, stack, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding the finalizer and the AWS name record to DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)
+			return ctrl.Result{}, fmt.Errorf("adding the finalizer, the AWS name record and the shard owner to DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)
 		}
 	}
 
@@ -381,15 +411,22 @@ func (r *DocuFlowStackReconciler) recordTransitions(stack *platformv1alpha1.Docu
 	}
 }
 
-// CacheOptions are the manager cache settings the operator runs with. They
-// keep its memory to what it needs: managedFields are dropped from every
-// cached object but for the entries of other writers than the operator and
-// ACK on children, and ACK objects are cached only when they carry the
-// operator's managed-by label (a cluster may hold many ACK objects that are
-// not ours). Measured in docs/benchmarks.md.
-func CacheOptions() cache.Options {
-	byObject := map[client.Object]cache.ByObject{}
-	sel := labels.SelectorFromSet(labels.Set{desired.LabelManagedBy: desired.ManagedByValue})
+// CacheOptions are the manager cache settings the operator of one shard
+// ("" for the default shard) runs with. They keep its memory to what it
+// needs: managedFields are dropped from every cached object but for the
+// entries of other writers than the operator and ACK on children, stacks are
+// cached only when they are the shard's (ShardSelector), and ACK objects
+// only when they carry the operator's managed-by label (a cluster may hold
+// many ACK objects that are not ours) and the shard's label, as the
+// children of the shard's stacks do. Measured in docs/benchmarks.md.
+func CacheOptions(shard string) cache.Options {
+	shardSel := ShardSelector(shard)
+	byObject := map[client.Object]cache.ByObject{
+		&platformv1alpha1.DocuFlowStack{}: {Label: shardSel},
+	}
+	managed, _ := labels.NewRequirement(desired.LabelManagedBy, selection.Equals, []string{desired.ManagedByValue})
+	reqs, _ := shardSel.Requirements()
+	sel := labels.NewSelector().Add(*managed).Add(reqs...)
 	for _, kind := range ack.Kinds() {
 		// Children keep the managed-fields entries of writers other than the
 		// operator and ACK: how the operator finds a hand edit to put back.

@@ -114,6 +114,16 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 	if !controllerutil.ContainsFinalizer(stack, Finalizer) {
 		return ctrl.Result{}, nil
 	}
+	// The cache holds only the children under this shard's label; one under
+	// another (a forged shard owner record skipped the take-over) would be
+	// left out of the waves, and what depends on it deleted before it. So
+	// the first deletion pass, the one that records the policy, asks the API
+	// server for every child first.
+	if _, recorded := stack.Annotations[annotationDeletingWithPolicy]; !recorded {
+		if unseen, err := r.unseenChildren(ctx, s); err != nil || unseen {
+			return ctrl.Result{RequeueAfter: takeOverRequeue}, err
+		}
+	}
 	policy, err := r.deletionPolicy(ctx, s)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -147,6 +157,11 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 		s.deleting = &deletingFacts{Waves: len(layers), Left: left, Waiting: waiting, Since: since}
 		return ctrl.Result{RequeueAfter: deletionPoll}, nil
 	}
+	// Before letting go, the API server is asked once more for a child the
+	// cache does not hold.
+	if unseen, err := r.unseenChildren(ctx, s); err != nil || unseen {
+		return ctrl.Result{RequeueAfter: takeOverRequeue}, err
+	}
 	// Every child is gone (or released): say what stays in AWS, then let go.
 	ctrl.LoggerFrom(ctx).Info("Every child of the stack is gone; removing the finalizer", "observed", len(s.observed))
 	if len(stack.Status.Retained) > 0 && r.Recorder != nil {
@@ -163,6 +178,29 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 	}
 	s.finalized = true
 	return ctrl.Result{}, nil
+}
+
+// unseenChildren reports whether the API server has a child of the stack
+// that the pass did not observe: it moves any under another shard's label
+// onto this shard's (moveChildren), and the deletion waits for the cache to
+// hold them all, saying so in its status.
+func (r *DocuFlowStackReconciler) unseenChildren(ctx context.Context, s *scope) (bool, error) {
+	_, live, err := r.moveChildren(ctx, s.stack)
+	if err != nil {
+		return false, err
+	}
+	var unseen []string
+	for k := range live {
+		if _, ok := s.observed[k]; !ok {
+			unseen = append(unseen, k.Kind+" "+k.Name+" (not in this shard's cache yet)")
+		}
+	}
+	if len(unseen) == 0 {
+		return false, nil
+	}
+	slices.Sort(unseen)
+	s.deleting = &deletingFacts{Waves: 1, Left: len(unseen), Waiting: unseen, Since: time.Now()}
+	return true, nil
 }
 
 // deleteChild moves one child towards deletion and says what the wave waits

@@ -166,6 +166,12 @@ func withEnv(pairs ...string) stackOption {
 }
 
 // withAccessLogs sends the load balancer's access logs to a bucket.
+func withShard(shard string) stackOption {
+	return func(s *platformv1alpha1.DocuFlowStack) {
+		metav1.SetMetaDataLabel(&s.ObjectMeta, LabelShard, shard)
+	}
+}
+
 func withAccessLogs(bucket, prefix string) stackOption {
 	return func(s *platformv1alpha1.DocuFlowStack) {
 		s.Spec.LoadBalancer.AccessLogs = &platformv1alpha1.AccessLogsSpec{Bucket: bucket, Prefix: prefix}

@@ -25,6 +25,11 @@ const (
 	// LabelFamily names the component family a child belongs to, one of the
 	// Family constants; the stack's status has one condition per family.
 	LabelFamily = "platform.docuflow.io/family"
+	// LabelShard, on a stack, names the operator shard that reconciles it
+	// (the manager started with the same --shard); a stack without it
+	// belongs to the default shard. Its children carry the stack's value, so
+	// each shard caches only its own stacks' children.
+	LabelShard = "platform.docuflow.io/shard"
 	// ManagedByValue is the value of LabelManagedBy.
 	ManagedByValue = "docuflow-operator"
 	// PartOfValue is the value of LabelPartOf.
@@ -271,13 +276,25 @@ func ValidName(name string, rule NameRule) bool {
 	return true
 }
 
-// Labels returns the labels every child of the stack carries.
+// Labels returns the labels every child of the stack carries: the shared
+// ones, plus the stack's LabelShard when it has one (the children of a stack
+// of the default shard carry none, as they did before sharding).
 func Labels(stack *platformv1alpha1.DocuFlowStack) map[string]string {
-	return map[string]string{
+	out := map[string]string{
 		LabelManagedBy: ManagedByValue,
 		LabelPartOf:    PartOfValue,
 		LabelStack:     labelValue(stack.Name),
 	}
+	if shard := ShardOf(stack); shard != "" {
+		out[LabelShard] = shard
+	}
+	return out
+}
+
+// ShardOf returns the shard a stack or a child belongs to: its LabelShard,
+// "" (the default shard) when it has none.
+func ShardOf(obj metav1.Object) string {
+	return obj.GetLabels()[LabelShard]
 }
 
 // labelValue returns v if it is short enough for a label value, or a cut

@@ -166,3 +166,23 @@ func TestLabels(t *testing.T) {
 		})
 	}
 }
+
+func TestLabelsCarryTheStacksShard(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      []stackOption
+		wantShard string
+		wantLabel bool
+	}{
+		{name: "a stack of the default shard gives its children no shard label", wantLabel: false},
+		{name: "a labelled stack gives its children its shard", opts: []stackOption{withShard("team-b")}, wantShard: "team-b", wantLabel: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := Labels(newStack("prod", tt.opts...))[LabelShard]
+			if ok != tt.wantLabel || got != tt.wantShard {
+				t.Errorf("shard label = %q (set: %t), want %q (set: %t)", got, ok, tt.wantShard, tt.wantLabel)
+			}
+		})
+	}
+}

@@ -27,6 +27,7 @@ func stacksUnderTest() []namedStack {
 		{"production with alarms, access logs and every scaling signal", newStack("prod", withAlarmTopic(alarmTopic), withAccessLogs("docuflow-prod-alb-logs", "docuflow"),
 			withTargetMemoryPercent(70), withRequestsPerTarget(500), withEnv("LOG_LEVEL=info", "FEATURE_FLAGS=ocr,search"))},
 		{"a stack named internal, whose load balancer name AWS would reject", newStack("internal", withAlarmTopic(alarmTopic))},
+		{"production on shard team-b", newStack("prod", withShard("team-b"))},
 	}
 }
 

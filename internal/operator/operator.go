@@ -56,6 +56,10 @@ type Options struct {
 	// IAMPermissionsBoundary is the ARN of the managed policy set as the
 	// permissions boundary of every role the stacks create; "" sets none.
 	IAMPermissionsBoundary string
+	// Shard is the shard this manager reconciles: the stacks labelled
+	// platform.docuflow.io/shard with this value; "" is the default shard,
+	// the stacks without the label.
+	Shard string
 	// Zap are the logger's settings.
 	Zap zap.Options
 }
@@ -75,6 +79,7 @@ func (o *Options) Bind(fs *flag.FlagSet) {
 	fs.BoolVar(&o.EnableHTTP2, "enable-http2", false, "Serve metrics over HTTP/2 (off: HTTP/2 Rapid Reset and Stream Cancellation CVEs).")
 	fs.StringVar(&o.InstallationID, "installation-id", "", "Goes into the hash every new stack's AWS names carry, with the stack's namespace and name: give each cluster whose operator shares an AWS account its own. A stack records its hash when first reconciled, so changing this later renames nothing.")
 	fs.StringVar(&o.IAMPermissionsBoundary, "iam-permissions-boundary", "", "ARN of a managed IAM policy set as the permissions boundary of every role the stacks create (their task, execution and flow-log roles); empty sets none.")
+	fs.StringVar(&o.Shard, "shard", "", "The shard this manager reconciles: the DocuFlowStacks labelled "+desired.LabelShard+"=<shard>, and only their children are cached. Empty: the default shard, the stacks without the label. Each shard is a Deployment of its own, with a leader-election lease of its own.")
 	o.Zap.BindFlags(fs)
 }
 
@@ -107,7 +112,10 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if b := o.IAMPermissionsBoundary; b != "" && !iamPolicyARN.MatchString(b) {
 		return nil, fmt.Errorf("--iam-permissions-boundary: %q is not the ARN of a managed IAM policy (arn:aws:iam::<account>:policy/<name>)", b)
 	}
-	cacheOpts := controllers.CacheOptions()
+	if errs := validation.IsDNS1123Label(o.Shard); o.Shard != "" && len(errs) > 0 {
+		return nil, fmt.Errorf("--shard: %q is not a shard name: %s (a shard name is a label value and part of the leader-election lease's name, so lowercase letters, digits and '-')", o.Shard, strings.Join(errs, "; "))
+	}
+	cacheOpts := controllers.CacheOptions(o.Shard)
 	if nss := splitList(o.WatchNamespaces); len(nss) > 0 {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
 		for _, ns := range nss {
@@ -122,7 +130,7 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Metrics:                       metrics,
 		HealthProbeBindAddress:        o.ProbeAddr,
 		LeaderElection:                o.LeaderElect,
-		LeaderElectionID:              "docuflow-operator.platform.docuflow.io",
+		LeaderElectionID:              LeaderElectionID(o.Shard),
 		LeaderElectionReleaseOnCancel: true,
 		Cache:                         cacheOpts,
 	})
@@ -137,6 +145,7 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		InstallationID:          o.InstallationID,
 		Platform:                desired.Platform{IAMPermissionsBoundary: o.IAMPermissionsBoundary},
 		StatusProgressInterval:  o.StatusProgressInterval,
+		Shard:                   o.Shard,
 	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the DocuFlowStack controller: %w", err)
 	}
@@ -147,6 +156,17 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("adding the readiness check: %w", err)
 	}
 	return mgr, nil
+}
+
+// LeaderElectionID is the name of the lease a shard's replicas elect their
+// leader with: each shard has its own, so that every shard has a leader.
+// The default shard keeps the name it had before sharding.
+func LeaderElectionID(shard string) string {
+	const id = "docuflow-operator.platform.docuflow.io"
+	if shard == "" {
+		return id
+	}
+	return id + "-" + shard
 }
 
 // splitList splits a comma-separated flag value, dropping empty entries.

@@ -149,3 +149,27 @@ func TestTagValuesFollowTheAWSGrammar(t *testing.T) {
 		}
 	})
 }
+
+func TestTheShardLabelNamesAShard(t *testing.T) {
+	ctx := context.Background()
+	const shardLabel = "platform.docuflow.io/shard"
+	for _, value := range []string{"", "Team_B", "team.b"} {
+		t.Run(fmt.Sprintf("%q is refused", value), func(t *testing.T) {
+			eventually(t, "the refusal", func() error {
+				obj := sample(t, namespace(t, nil))
+				obj.SetLabels(map[string]string{shardLabel: value})
+				return refusedNaming(k8s.Create(ctx, obj), "metadata.labels", "must name a shard")
+			})
+		})
+	}
+	t.Run("a shard name and no label at all are accepted", func(t *testing.T) {
+		obj := sample(t, namespace(t, nil))
+		obj.SetLabels(map[string]string{shardLabel: "shard1"})
+		if err := k8s.Create(ctx, obj); err != nil {
+			t.Fatalf("rejected: %v", err)
+		}
+		if err := k8s.Create(ctx, sample(t, namespace(t, nil))); err != nil {
+			t.Fatalf("rejected: %v", err)
+		}
+	})
+}

@@ -572,7 +572,7 @@ func run(ctx context.Context, sc scenario) (res result, retErr error) {
 // newOperatorManager builds the operator's manager as cmd/docuflow does,
 // without metrics, probes and leader election, with the scenario's settings.
 func newOperatorManager(cfg *rest.Config, scheme *k8sruntime.Scheme, sc scenario) (ctrl.Manager, error) {
-	cacheOpts := controllers.CacheOptions()
+	cacheOpts := controllers.CacheOptions("")
 	cacheOpts.SyncPeriod = ptr.To(sc.syncPeriod)
 	if sc.settings.keepManagedFields {
 		cacheOpts.DefaultTransform = nil

@@ -16,12 +16,13 @@ import (
 	"sigs.k8s.io/yaml"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	"github.com/docuflow/docuflow-operator/controllers"
 )
 
 // withIdentity makes the operator's client act as the given user, so that
 // the API server holds it to that user's RBAC rather than the test's admin.
 func withIdentity(user string) operatorOption {
-	return func(_ *ctrl.Options, c *rest.Config) {
+	return func(_ *ctrl.Options, c *rest.Config, _ *controllers.DocuFlowStackReconciler) {
 		c.Impersonate = rest.ImpersonationConfig{UserName: user}
 	}
 }

@@ -110,14 +110,14 @@ type operator struct {
 	stopped atomic.Bool
 }
 
-// operatorOption changes a test operator's manager options or its client
-// configuration.
-type operatorOption func(*ctrl.Options, *rest.Config)
+// operatorOption changes a test operator's manager options, its client
+// configuration or its reconciler's settings.
+type operatorOption func(*ctrl.Options, *rest.Config, *controllers.DocuFlowStackReconciler)
 
 // withLeaderElection makes the manager take part in leader election with the
 // given lease name, in namespace ns, with short timings.
 func withLeaderElection(id, ns string) operatorOption {
-	return func(o *ctrl.Options, _ *rest.Config) {
+	return func(o *ctrl.Options, _ *rest.Config, _ *controllers.DocuFlowStackReconciler) {
 		o.LeaderElection = true
 		o.LeaderElectionID = id
 		o.LeaderElectionNamespace = ns
@@ -131,7 +131,7 @@ func withLeaderElection(id, ns string) operatorOption {
 // withFailedRequestCount counts the operator's requests that got no answer
 // from the API server (connection refused or reset), at its transport.
 func withFailedRequestCount(n *atomic.Int64) operatorOption {
-	return func(_ *ctrl.Options, c *rest.Config) {
+	return func(_ *ctrl.Options, c *rest.Config, _ *controllers.DocuFlowStackReconciler) {
 		c.Wrap(func(rt http.RoundTripper) http.RoundTripper {
 			return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
 				resp, err := rt.RoundTrip(req)
@@ -160,20 +160,20 @@ func startOperator(t *testing.T, name, ns string, opts ...operatorOption) *opera
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 	}
 	opCfg := rest.CopyConfig(cfg)
+	r := &controllers.DocuFlowStackReconciler{
+		Scheme:                 testScheme,
+		StatusProgressInterval: controllers.DefaultStatusProgressInterval,
+	}
 	for _, opt := range opts {
-		opt(&o, opCfg)
+		opt(&o, opCfg, r)
 	}
 	mgr, err := ctrl.NewManager(opCfg, o)
 	if err != nil {
 		t.Fatalf("creating operator manager %s: %v", name, err)
 	}
 	op := &operator{name: name, mgr: mgr, done: make(chan struct{})}
-	r := &controllers.DocuFlowStackReconciler{
-		Client:                 countingClient(mgr.GetClient(), &op.writes),
-		Scheme:                 testScheme,
-		Recorder:               mgr.GetEventRecorder("docuflow-operator"),
-		StatusProgressInterval: controllers.DefaultStatusProgressInterval,
-	}
+	r.Client = countingClient(mgr.GetClient(), &op.writes)
+	r.Recorder = mgr.GetEventRecorder("docuflow-operator")
 	if err := r.SetupWithManager(mgr); err != nil {
 		t.Fatalf("setting up operator manager %s: %v", name, err)
 	}
