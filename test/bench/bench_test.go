@@ -15,6 +15,13 @@ import (
 
 func TestMain(m *testing.M) {
 	setLogger()
+	if path := os.Getenv(operatorConfigEnv); path != "" {
+		if err := runOperatorProcess(path); err != nil {
+			fmt.Fprintln(os.Stderr, "operator process:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if path := os.Getenv(simConfigEnv); path != "" {
 		if err := runSimProcess(path); err != nil {
 			fmt.Fprintln(os.Stderr, "simulated ACK process:", err)
@@ -34,6 +41,10 @@ func TestMain(m *testing.M) {
 //	BENCH_SYNC      the operator cache's SyncPeriod (default 10s)
 //	BENCH_TIMEOUT   how long N stacks may take to converge (default 30m)
 //	BENCH_FOREIGN   ACK objects of another team (unlabelled LogGroups) in the cluster before the run (default 0)
+//	BENCH_FLOOR     also run the floor (no operator) at each N: 1 or 0 (default 1)
+//	BENCH_SHARDS    operator processes sharing the stacks (default 1; 2 labels every other stack for shard "b")
+//	BENCH_RESTART   how long a cold restart of the operator is watched after the steady window (default 45s; 0 skips it)
+//	BENCH_PPROF     a directory: CPU and allocation profiles of the operator over each converge window
 //	BENCH_REALISTIC_N      stack counts for BenchmarkRealisticDelays (default 1,10)
 //	BENCH_DELAY_SCALE      divisor applied to the AWS times of realisticAWS (default 10)
 func envDefault(key, def string) string {
@@ -98,30 +109,66 @@ func report(b *testing.B, r result) {
 	b.ReportMetric(float64(r.steadyWrites), "steady-writes")
 	b.ReportMetric(r.cpu.Seconds(), "operator-cpu-s")
 	b.ReportMetric(float64(r.peakHeap)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(sumOf(r.peakRSS))/(1<<20), "peak-rss-MiB")
+}
+
+func sumOf(v []uint64) uint64 {
+	var n uint64
+	for _, x := range v {
+		n += x
+	}
+	return n
 }
 
 // BenchmarkConverge creates N stacks at once, with the simulated ACK syncing
-// instantly, and measures convergence and a steady-state window.
+// instantly, and measures convergence, a steady-state window and a cold
+// restart; before each N it measures the floor, the same stacks without the
+// operator (runFloor).
 func BenchmarkConverge(b *testing.B) {
 	profile := platformv1alpha1.Profile(envDefault("BENCH_PROFILE", string(platformv1alpha1.ProfileProduction)))
 	steady := envDuration(b, "BENCH_STEADY", "60s")
 	syncPeriod := envDuration(b, "BENCH_SYNC", "10s")
 	timeout := envDuration(b, "BENCH_TIMEOUT", "30m")
+	restart := envDuration(b, "BENCH_RESTART", "45s")
+	withFloor := envDefault("BENCH_FLOOR", "1") == "1"
+	shards := envInts(b, "BENCH_SHARDS", "1")[0]
 	foreign, err := strconv.Atoi(envDefault("BENCH_FOREIGN", "0"))
 	if err != nil || foreign < 0 {
 		b.Fatalf("BENCH_FOREIGN: bad count %q", os.Getenv("BENCH_FOREIGN"))
 	}
+	floors := map[int]result{}
 	for _, set := range envSettings(b) {
 		var rows []result
 		for _, n := range envInts(b, "BENCH_N", "1,10,100,300") {
+			if _, done := floors[n]; withFloor && !done {
+				b.Run(fmt.Sprintf("floor/N=%d", n), func(b *testing.B) {
+					for range b.N {
+						r, err := run(context.Background(), scenario{n: n, profile: profile, timeout: timeout, foreign: foreign, floor: true})
+						if err != nil {
+							b.Fatal(err)
+						}
+						floors[n] = r
+						printTable("floor", []result{r})
+						b.ReportMetric(r.wall.Seconds(), "wall-s")
+						b.ReportMetric(r.apiCPU.Seconds(), "apiserver-cpu-s")
+					}
+				})
+			}
 			b.Run(fmt.Sprintf("%s/N=%d", set, n), func(b *testing.B) {
 				for range b.N {
-					r, err := run(context.Background(), scenario{n: n, profile: profile, settings: set, steady: steady, syncPeriod: syncPeriod, timeout: timeout, foreign: foreign})
+					r, err := run(context.Background(), scenario{n: n, profile: profile, settings: set, steady: steady, syncPeriod: syncPeriod,
+						timeout: timeout, foreign: foreign, shards: shards, restart: restart})
 					if err != nil {
 						b.Fatal(err)
 					}
 					rows = append(rows, r)
-					printTable("instant sync", []result{r})
+					var extra []string
+					if f, ok := floors[n]; ok {
+						extra = append(extra, fmt.Sprintf("\nTime to Ready over the floor's: wall %.2f×, p50 %.2f×; kube-apiserver CPU %.2f× the floor's.",
+							r.wall.Seconds()/f.wall.Seconds(), r.p50.Seconds()/f.p50.Seconds(), r.apiCPU.Seconds()/f.apiCPU.Seconds()))
+						b.ReportMetric(r.wall.Seconds()/f.wall.Seconds(), "x-floor")
+					}
+					printTable("instant sync", []result{r}, extra...)
 					report(b, r)
 				}
 			})
@@ -129,9 +176,16 @@ func BenchmarkConverge(b *testing.B) {
 		if len(rows) > 1 {
 			cpu := slope(rows, func(r result) float64 { return r.cpu.Seconds() })
 			heap := slope(rows, func(r result) float64 { return float64(r.peakHeap) / (1 << 20) })
+			rss := slope(rows, func(r result) float64 { return float64(sumOf(r.peakRSS)) / (1 << 20) })
 			writes := slope(rows, func(r result) float64 { return float64(writesOf(r.converge)) })
-			printTable(fmt.Sprintf("instant sync, settings %s, profile %s", set, profile), rows,
-				fmt.Sprintf("\nPer-stack slope (least squares over N): operator CPU %.3f s/stack, peak heap %.2f MiB/stack, writes %.1f/stack.", cpu, heap, writes))
+			all := rows
+			for _, n := range envInts(b, "BENCH_N", "1,10,100,300") {
+				if f, ok := floors[n]; ok {
+					all = append(all, f)
+				}
+			}
+			printTable(fmt.Sprintf("instant sync, settings %s, profile %s", set, profile), all,
+				fmt.Sprintf("\nPer-stack slope (least squares over N): operator CPU %.3f s/stack, peak RSS %.2f MiB/stack, peak heap %.2f MiB/stack, writes %.1f/stack.", cpu, rss, heap, writes))
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net/http"
@@ -13,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"go.uber.org/zap/zapcore"
@@ -37,6 +37,7 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/ack"
 	cloudwatchlogsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/cloudwatchlogs/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/controlplane"
+	"github.com/docuflow/docuflow-operator/internal/desired"
 	"github.com/docuflow/docuflow-operator/internal/operator"
 )
 
@@ -271,15 +272,6 @@ func reconciles() float64 {
 	return n
 }
 
-// cpuSelf returns this process's user plus system CPU time.
-func cpuSelf() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // heapSampler records the peak HeapInuse while it runs.
 type heapSampler struct {
 	peak atomic.Uint64
@@ -342,6 +334,16 @@ type scenario struct {
 	// foreign is how many ACK objects the operator does not own (another
 	// team's log groups, unlabelled) the cluster holds before the run.
 	foreign int
+	// shards is how many operator processes share the stacks (1: the default
+	// shard only; 2: every other stack labelled for shard "b").
+	shards int
+	// shard is the shard an operator process serves ("" the default).
+	shard string
+	// restart is how long a cold restart of the operator is watched after
+	// the steady window; 0 skips it.
+	restart time.Duration
+	// floor runs no operator: a plain client creates the children (floor.go).
+	floor bool
 }
 
 // result is one row of the table.
@@ -356,8 +358,21 @@ type result struct {
 	convergeReconciles float64
 	cpu, steadyCPU     time.Duration
 	simCPU             time.Duration
-	peakHeap, baseHeap uint64
-	loadBefore, after  string
+	peakHeap           uint64
+	// peakRSS is the VmHWM of each operator process; baseRSS their VmRSS
+	// once their informers synced, before any stack.
+	peakRSS, baseRSS []uint64
+	// shardCPU is each operator process's CPU over the converge window.
+	shardCPU []time.Duration
+	// apiCPU is kube-apiserver's CPU over the converge window.
+	apiCPU time.Duration
+	// restartWrites, restartRequests and restartIdle are what a cold restart
+	// of the operator did: its writes, its requests, and how long after the
+	// new process started its last reconcile came.
+	restartWrites     int64
+	restartRequests   map[string]int64
+	restartIdle       time.Duration
+	loadBefore, after string
 	// hops reports the operator-gated hops (realistic-delay runs only).
 	hops string
 }
@@ -400,7 +415,7 @@ func sampleStack(profile platformv1alpha1.Profile) (*platformv1alpha1.DocuFlowSt
 }
 
 // run starts a fresh control plane, the simulated ACK process and the
-// operator manager, creates sc.n stacks at once and measures.
+// operator process(es), creates sc.n stacks at once and measures.
 func run(ctx context.Context, sc scenario) (res result, retErr error) {
 	res.sc = sc
 	res.loadBefore = loadAvg()
@@ -437,83 +452,290 @@ func run(ctx context.Context, sc scenario) (res result, retErr error) {
 	if err := createForeign(ctx, k8s, sc.foreign); err != nil {
 		return res, err
 	}
+	if sc.floor {
+		return runFloor(ctx, cfg, k8s, sc, res)
+	}
 
-	counter := &requestCounter{counts: map[string]int64{}}
-	opCfg := rest.CopyConfig(cfg)
-	// The real manager's client is not rate limited (ctrl.GetConfig sets QPS
-	// to -1); mirror that rather than envtest's 1000 QPS.
-	opCfg.QPS, opCfg.Burst = -1, 0
-	opCfg.WrapTransport = counter.wrap
-	mgr, err := newOperatorManager(opCfg, scheme, sc)
+	ops, err := startOperators(cfg, sc)
 	if err != nil {
 		return res, err
 	}
-	mgrCtx, cancel := context.WithCancel(ctx)
-	mgrDone := make(chan error, 1)
-	go func() { mgrDone <- mgr.Start(mgrCtx) }()
 	defer func() {
-		cancel()
-		if err := <-mgrDone; err != nil && retErr == nil {
-			retErr = err
+		for _, op := range ops {
+			if _, err := op.stop(); err != nil && retErr == nil {
+				retErr = err
+			}
 		}
 	}()
-	if !mgr.GetCache().WaitForCacheSync(ctx) {
-		return res, fmt.Errorf("the operator's cache did not sync")
-	}
-	// The controller's watches start their informers when it starts, after
-	// WaitForCacheSync may have returned; the clock starts once every
-	// informer the controller needs has synced, so the manager's own start
-	// is not measured as the first stack's time to Ready.
-	for _, obj := range append([]client.Object{&platformv1alpha1.DocuFlowStack{}}, ackObjects()...) {
-		if _, err := mgr.GetCache().GetInformer(ctx, obj); err != nil {
-			return res, fmt.Errorf("waiting for the operator's informers: %w", err)
-		}
+	for _, op := range ops {
+		_, rss := op.memory()
+		res.baseRSS = append(res.baseRSS, rss)
 	}
 
 	proto, err := sampleStack(sc.profile)
 	if err != nil {
 		return res, err
 	}
-	if err := warmUp(ctx, k8s, proto); err != nil {
+	for i := range ops {
+		if err := warmUp(ctx, k8s, proto, shardName(i)); err != nil {
+			return res, err
+		}
+	}
+	names, err := createNamespaces(ctx, k8s, sc.n)
+	if err != nil {
 		return res, err
 	}
-	names := make([]string, sc.n)
-	for i := range names {
-		names[i] = fmt.Sprintf("bench-%03d", i)
-	}
-	// Namespaces first, so the stacks go in as one burst.
-	if err := parallel(names, func(ns string) error {
-		return k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
-	}); err != nil {
-		return res, fmt.Errorf("creating namespaces: %w", err)
-	}
 
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	res.baseHeap = ms.HeapInuse
-	heap := startHeapSampler()
-	before := counter.snapshot()
-	recBefore := reconciles()
-	cpuBefore := cpuSelf()
+	before, err := snapshotAll(ops)
+	if err != nil {
+		return res, err
+	}
+	cpuBefore := cpuOf(ops)
+	apiBefore := apiServerCPU(cfg)
+	if dir := os.Getenv("BENCH_PPROF"); dir != "" {
+		for i, op := range ops {
+			d := filepath.Join(dir, fmt.Sprintf("N%d-shard%d", sc.n, i))
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return res, err
+			}
+			if err := op.call("/profile/start?dir=" + d); err != nil {
+				return res, err
+			}
+		}
+	}
 
 	// With provisioning delays, a timeline of every child shows where the
 	// time to Ready goes.
 	var tl *timeline
 	if sc.delays != nil {
 		if tl, err = startTimeline(ctx, cfg, k8s); err != nil {
-			heap.finish()
 			return res, err
 		}
 		defer tl.finish()
 	}
 
+	created, start, err := createStacks(ctx, k8s, proto, names, sc.shards)
+	if err != nil {
+		return res, err
+	}
+	ready, err := waitAllReady(ctx, k8s, names, sc.timeout)
+	if err != nil {
+		return res, err
+	}
+	res.wall, res.p50, res.p99 = readyTimes(created, ready, start)
+	if tl != nil {
+		res.hops = tl.lagReport(names, created, ready, sc.delays)
+	}
+
+	// Writes that follow the first Ready (late status, endpoints) belong to
+	// converging, not to the steady state.
+	time.Sleep(5 * time.Second)
+	after, err := snapshotAll(ops)
+	if err != nil {
+		return res, err
+	}
+	res.converge = diff(after.Requests, before.Requests)
+	res.convergeReconciles = after.Reconciles - before.Reconciles
+	res.apiCPU = apiServerCPU(cfg) - apiBefore
+	for i, op := range ops {
+		c := op.cpu() - cpuBefore[i]
+		res.shardCPU = append(res.shardCPU, c)
+		res.cpu += c
+	}
+	if os.Getenv("BENCH_PPROF") != "" {
+		for _, op := range ops {
+			if err := op.call("/profile/stop"); err != nil {
+				return res, err
+			}
+		}
+	}
+	if res.children, err = countChildren(ctx, k8s, names[0]); err != nil {
+		return res, err
+	}
+
+	if sc.steady > 0 {
+		c0 := cpuOf(ops)
+		time.Sleep(sc.steady)
+		s1, err := snapshotAll(ops)
+		if err != nil {
+			return res, err
+		}
+		res.steadyRequests = diff(s1.Requests, after.Requests)
+		res.steadyWrites = writesOf(res.steadyRequests)
+		res.steadyReconciles = s1.Reconciles - after.Reconciles
+		for i, c := range cpuOf(ops) {
+			res.steadyCPU += c - c0[i]
+		}
+	}
+	final, err := snapshotAll(ops)
+	if err != nil {
+		return res, err
+	}
+	res.peakHeap = final.PeakHeap
+	for _, op := range ops {
+		peak, _ := op.memory()
+		res.peakRSS = append(res.peakRSS, peak)
+	}
+
+	if sc.restart > 0 {
+		for _, op := range ops {
+			if _, err := op.stop(); err != nil {
+				return res, err
+			}
+		}
+		if ops, err = startOperators(cfg, sc); err != nil {
+			ops = nil
+			return res, err
+		}
+		if err := watchRestart(ops, sc.restart, &res); err != nil {
+			return res, err
+		}
+	}
+	res.after = loadAvg()
+	return res, nil
+}
+
+// shardName is the shard of the i-th operator process: the default shard,
+// then "b", "c", ...
+func shardName(i int) string {
+	if i == 0 {
+		return ""
+	}
+	return string(rune('a' + i))
+}
+
+// startOperators starts one operator process per shard.
+func startOperators(cfg *rest.Config, sc scenario) ([]*opProcess, error) {
+	var ops []*opProcess
+	for i := range max(sc.shards, 1) {
+		op, err := startOperatorProcess(cfg, sc, shardName(i))
+		if err != nil {
+			for _, o := range ops {
+				_, _ = o.stop()
+			}
+			return nil, err
+		}
+		ops = append(ops, op)
+	}
+	return ops, nil
+}
+
+// snapshotAll adds up the counters of every operator process; PeakHeap is
+// the largest.
+func snapshotAll(ops []*opProcess) (snapshot, error) {
+	out := snapshot{Requests: map[string]int64{}}
+	for _, op := range ops {
+		s, err := op.snapshot()
+		if err != nil {
+			return out, err
+		}
+		for k, v := range s.Requests {
+			out.Requests[k] += v
+		}
+		out.Reconciles += s.Reconciles
+		out.PeakHeap = max(out.PeakHeap, s.PeakHeap)
+	}
+	return out, nil
+}
+
+// cpuOf reads the CPU time of every operator process.
+func cpuOf(ops []*opProcess) []time.Duration {
+	out := make([]time.Duration, len(ops))
+	for i, op := range ops {
+		out[i] = op.cpu()
+	}
+	return out
+}
+
+// watchRestart follows freshly started operator processes for window: the
+// writes they make and when their last reconcile came, from their start.
+func watchRestart(ops []*opProcess, window time.Duration, res *result) error {
+	s0, err := snapshotAll(ops)
+	if err != nil {
+		return err
+	}
+	startedAt := ops[0].started
+	last, lastAt := s0.Reconciles, time.Now()
+	end := time.Now().Add(window)
+	for time.Now().Before(end) {
+		time.Sleep(250 * time.Millisecond)
+		s, err := snapshotAll(ops)
+		if err != nil {
+			return err
+		}
+		if s.Reconciles != last {
+			last, lastAt = s.Reconciles, time.Now()
+		}
+	}
+	s1, err := snapshotAll(ops)
+	if err != nil {
+		return err
+	}
+	res.restartRequests = s1.Requests
+	res.restartWrites = writesOf(s1.Requests)
+	res.restartIdle = lastAt.Sub(startedAt)
+	return nil
+}
+
+// apiServerCPU reads kube-apiserver's process_cpu_seconds_total from its
+// /metrics; 0 when it cannot be read.
+func apiServerCPU(cfg *rest.Config) time.Duration {
+	hc, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return 0
+	}
+	resp, err := hc.Get(strings.TrimSuffix(cfg.Host, "/") + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer func() { _ = resp.Body.Close() }()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "process_cpu_seconds_total "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				return 0
+			}
+			return time.Duration(f * float64(time.Second))
+		}
+	}
+	return 0
+}
+
+// createNamespaces creates the n stacks' namespaces first, so the stacks go
+// in as one burst.
+func createNamespaces(ctx context.Context, k8s client.Client, n int) ([]string, error) {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("bench-%04d", i)
+	}
+	if err := parallel(names, func(ns string) error {
+		return k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+	}); err != nil {
+		return nil, fmt.Errorf("creating namespaces: %w", err)
+	}
+	return names, nil
+}
+
+// createStacks creates one copy of proto in each namespace at once; with
+// shards > 1 the i-th stack is labelled for shard i mod shards.
+func createStacks(ctx context.Context, k8s client.Client, proto *platformv1alpha1.DocuFlowStack, names []string, shards int) (map[string]time.Time, time.Time, error) {
 	var mu sync.Mutex
 	created := map[string]time.Time{}
+	index := map[string]int{}
+	for i, ns := range names {
+		index[ns] = i
+	}
 	start := time.Now()
-	if err := parallel(names, func(ns string) error {
+	err := parallel(names, func(ns string) error {
 		s := proto.DeepCopy()
 		s.Namespace = ns
+		if shards > 1 {
+			if sh := shardName(index[ns] % shards); sh != "" {
+				s.Labels = map[string]string{desired.LabelShard: sh}
+			}
+		}
 		t := time.Now()
 		if err := k8s.Create(ctx, s); err != nil {
 			return err
@@ -522,57 +744,31 @@ func run(ctx context.Context, sc scenario) (res result, retErr error) {
 		created[ns] = t
 		mu.Unlock()
 		return nil
-	}); err != nil {
-		return res, fmt.Errorf("creating stacks: %w", err)
-	}
-
-	ready, err := waitAllReady(ctx, k8s, names, sc.timeout)
+	})
 	if err != nil {
-		heap.finish()
-		return res, err
+		return nil, start, fmt.Errorf("creating stacks: %w", err)
 	}
+	return created, start, nil
+}
+
+// readyTimes returns the wall time (first create to last Ready) and the
+// median and 99th percentile of the stacks' times to Ready.
+func readyTimes(created, ready map[string]time.Time, start time.Time) (wall, p50, p99 time.Duration) {
 	var last time.Time
-	var perStackReady []time.Duration
+	var per []time.Duration
 	for ns, at := range ready {
-		perStackReady = append(perStackReady, at.Sub(created[ns]))
+		per = append(per, at.Sub(created[ns]))
 		if at.After(last) {
 			last = at
 		}
 	}
-	res.wall = last.Sub(start)
-	res.p50, res.p99 = quantile(perStackReady, 0.50), quantile(perStackReady, 0.99)
-	if tl != nil {
-		res.hops = tl.lagReport(names, created, ready, sc.delays)
-	}
-
-	// Writes that follow the first Ready (late status, endpoints) belong to
-	// converging, not to the steady state.
-	time.Sleep(5 * time.Second)
-	res.converge = diff(counter.snapshot(), before)
-	res.convergeReconciles = reconciles() - recBefore
-	res.cpu = cpuSelf() - cpuBefore
-	if res.children, err = countChildren(ctx, k8s, names[0]); err != nil {
-		heap.finish()
-		return res, err
-	}
-
-	if sc.steady > 0 {
-		s0, r0, c0 := counter.snapshot(), reconciles(), cpuSelf()
-		time.Sleep(sc.steady)
-		res.steadyRequests = diff(counter.snapshot(), s0)
-		res.steadyWrites = writesOf(res.steadyRequests)
-		res.steadyReconciles = reconciles() - r0
-		res.steadyCPU = cpuSelf() - c0
-	}
-	res.peakHeap = heap.finish()
-	res.after = loadAvg()
-	return res, nil
+	return last.Sub(start), quantile(per, 0.50), quantile(per, 0.99)
 }
 
 // newOperatorManager builds the operator's manager as cmd/docuflow does,
 // without metrics, probes and leader election, with the scenario's settings.
 func newOperatorManager(cfg *rest.Config, scheme *k8sruntime.Scheme, sc scenario) (ctrl.Manager, error) {
-	cacheOpts := controllers.CacheOptions("")
+	cacheOpts := controllers.CacheOptions(sc.shard)
 	cacheOpts.SyncPeriod = ptr.To(sc.syncPeriod)
 	if sc.settings.keepManagedFields {
 		cacheOpts.DefaultTransform = nil
@@ -599,6 +795,7 @@ func newOperatorManager(cfg *rest.Config, scheme *k8sruntime.Scheme, sc scenario
 		Recorder:                mgr.GetEventRecorder("docuflow-operator"),
 		DeletionProtectionGrace: 30 * time.Second,
 		StatusProgressInterval:  controllers.DefaultStatusProgressInterval,
+		Shard:                   sc.shard,
 	}
 	if sc.settings.statusEvery {
 		r.StatusProgressInterval = 0
@@ -617,14 +814,17 @@ func newOperatorManager(cfg *rest.Config, scheme *k8sruntime.Scheme, sc scenario
 // controller, and that start is not a stack's time to Ready. A suspended
 // stack gets the operator's finalizer in its first pass and creates no
 // children; it is deleted and gone before the measured stacks go in.
-func warmUp(ctx context.Context, k8s client.Client, proto *platformv1alpha1.DocuFlowStack) error {
-	const ns = "bench-warmup"
+func warmUp(ctx context.Context, k8s client.Client, proto *platformv1alpha1.DocuFlowStack, shard string) error {
+	ns := "bench-warmup" + shard
 	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 		return fmt.Errorf("creating namespace %s: %w", ns, err)
 	}
 	s := proto.DeepCopy()
 	s.Namespace = ns
 	s.Spec.Suspend = true
+	if shard != "" {
+		s.Labels = map[string]string{desired.LabelShard: shard}
+	}
 	if err := k8s.Create(ctx, s); err != nil {
 		return fmt.Errorf("creating the warm-up stack: %w", err)
 	}
@@ -781,8 +981,8 @@ func quantile(d []time.Duration, q float64) time.Duration {
 	return s[min(max(i, 0), len(s)-1)]
 }
 
-const tableHeader = "| settings | profile | N | wall | p50 | p99 | requests/stack by verb (converging) | writes/stack | floor | reconciles/stack | steady window | steady writes | steady reconciles | steady requests | CPU s (operator, converge / steady) | CPU s (sim) | peak heap MiB | load 1/5/15 before → after |\n" +
-	"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+const tableHeader = "| settings | profile | N | wall | p50 | p99 | requests/stack by verb (converging) | writes/stack | floor | reconciles/stack | steady window | steady writes | steady reconciles | steady requests | CPU s (operator, converge / steady) | ms CPU per child | CPU s (sim) | CPU s (kube-apiserver) | peak heap MiB | peak RSS MiB (at start) | cold restart: writes, last pass after | load 1/5/15 before → after |\n" +
+	"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 
 func (r result) row() string {
 	steady := "-"
@@ -794,15 +994,44 @@ func (r result) row() string {
 		steadyReq = formatVerbs(r.steadyRequests, 1)
 	}
 	set := r.sc.settings.String()
+	if r.sc.shards > 1 {
+		set += fmt.Sprintf(", %d shards", r.sc.shards)
+	}
+	if r.sc.floor {
+		set = "floor (no operator)"
+	}
 	if r.sc.foreign > 0 {
 		set += fmt.Sprintf(" (%d foreign)", r.sc.foreign)
 	}
-	return fmt.Sprintf("| %s | %s | %d | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %.1f / %.1f | %.1f | %.0f | %s → %s |",
+	cpu, perChild, heap, rss, restart, rec := "-", "-", "-", "-", "-", "-"
+	if !r.sc.floor {
+		cpu = fmt.Sprintf("%.1f / %.1f", r.cpu.Seconds(), r.steadyCPU.Seconds())
+		if len(r.shardCPU) > 1 {
+			var parts []string
+			for _, c := range r.shardCPU {
+				parts = append(parts, fmt.Sprintf("%.1f", c.Seconds()))
+			}
+			cpu += " (shards " + strings.Join(parts, " + ") + ")"
+		}
+		if r.children > 0 {
+			perChild = fmt.Sprintf("%.2f", float64(r.cpu.Milliseconds())/float64(r.sc.n*r.children))
+		}
+		heap = fmt.Sprintf("%.0f", float64(r.peakHeap)/(1<<20))
+		var parts []string
+		for i := range r.peakRSS {
+			parts = append(parts, fmt.Sprintf("%.0f (%.0f)", float64(r.peakRSS[i])/(1<<20), float64(r.baseRSS[i])/(1<<20)))
+		}
+		rss = strings.Join(parts, " + ")
+		if r.sc.restart > 0 {
+			restart = fmt.Sprintf("%d, %s", r.restartWrites, r.restartIdle.Round(100*time.Millisecond))
+		}
+		rec = strconv.FormatFloat(r.convergeReconciles/float64(r.sc.n), 'f', 1, 64)
+	}
+	return fmt.Sprintf("| %s | %s | %d | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %s | %s | %s | %s → %s |",
 		set, r.sc.profile, r.sc.n, r.wall.Round(100*time.Millisecond), r.p50.Round(100*time.Millisecond), r.p99.Round(100*time.Millisecond),
-		formatVerbs(r.converge, r.sc.n), perStack(writesOf(r.converge), r.sc.n), r.floor(),
-		strconv.FormatFloat(r.convergeReconciles/float64(r.sc.n), 'f', 1, 64),
-		steady, steadyWrites, steadyRec, steadyReq,
-		r.cpu.Seconds(), r.steadyCPU.Seconds(), r.simCPU.Seconds(), float64(r.peakHeap)/(1<<20), r.loadBefore, r.after)
+		formatVerbs(r.converge, r.sc.n), perStack(writesOf(r.converge), r.sc.n), r.floor(), rec,
+		steady, steadyWrites, steadyRec, steadyReq, cpu, perChild,
+		r.simCPU.Seconds(), r.apiCPU.Seconds(), heap, rss, restart, r.loadBefore, r.after)
 }
 
 // slope fits y = a + b·N by least squares and returns b.
