@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
@@ -64,12 +65,16 @@ type DocuFlowStackReconciler struct {
 	// ApplyConcurrency is how many child writes one pass has in flight; 0
 	// means DefaultApplyConcurrency.
 	ApplyConcurrency int
-	// APIReader reads the stack at the start of each pass from the API
-	// server, not the cache: the pass builds on the stack's status (the task
-	// definition history, the released children, when the status was last
-	// written), and the cache can lag the operator's own last status write.
-	// SetupWithManager sets the manager's; nil reads through Client.
+	// APIReader reads the stack from the API server when the cache's copy
+	// may not hold the operator's own last write to it (readStack): the pass
+	// builds on the stack's status (the task definition history, the
+	// released children, when the status was last written). SetupWithManager
+	// sets the manager's; nil reads through Client.
 	APIReader client.Reader
+	// written remembers, per stack, the resourceVersion that holds the
+	// operator's last write to it (readStack); it is only a hint of when the
+	// cache has caught up, and an empty one (after a restart) is right.
+	written sync.Map
 	// InstallationID goes into the scope of every new stack's AWS names
 	// (desired.AWSNameScope), so that two clusters sharing an AWS account
 	// never collide. A stack's scope is recorded on it when it is first
@@ -138,9 +143,10 @@ type childKey struct{ Kind, Name string }
 // written once, at the end, whatever happened.
 func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	stack := &platformv1alpha1.DocuFlowStack{}
-	if err := r.stackReader().Get(ctx, req.NamespacedName, stack); err != nil {
+	if err := r.readStack(ctx, req.NamespacedName, stack); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	defer func() { r.noteWritten(req.NamespacedName, stack) }()
 	// The stack is read from the API server, so it may have moved to another
 	// shard since the cache saw it: that shard's manager writes it now, and
 	// this pass writes nothing at all (not even the status, below).
@@ -236,7 +242,74 @@ func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	return ctrl.Result{}, nil
 }
 
-// stackReader is where a pass reads its stack.
+// readStack reads a pass's stack from the cache, or from the API server when
+// the cache's copy may lag the operator: its resourceVersion is not the one
+// of the operator's last write (or last API read), or another writer's
+// status fields are to be taken over (takeOverStatus needs managedFields,
+// which the cache keeps only in part, stackManagedFields). Reading the
+// stack from the API server at every pass cost kube-apiserver a read of
+// the whole stack, status and managedFields, 15 times per stack while it
+// converges (docs/benchmarks.md).
+func (r *DocuFlowStackReconciler) readStack(ctx context.Context, key types.NamespacedName, stack *platformv1alpha1.DocuFlowStack) error {
+	if err := r.Get(ctx, key, stack); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.written.Delete(key)
+		}
+		return err
+	}
+	want, known := r.written.Load(key)
+	if (!known || want == stack.ResourceVersion) && !foreignStatusWriter(stack) {
+		return nil
+	}
+	return r.stackReader().Get(ctx, key, stack)
+}
+
+// noteWritten records the resourceVersion of a stack after a pass: that of
+// the operator's last write to it, or of the copy the pass read.
+func (r *DocuFlowStackReconciler) noteWritten(key types.NamespacedName, stack *platformv1alpha1.DocuFlowStack) {
+	if stack.ResourceVersion == "" || !controllerutil.ContainsFinalizer(stack, Finalizer) && !stack.DeletionTimestamp.IsZero() {
+		r.written.Delete(key)
+		return
+	}
+	r.written.Store(key, stack.ResourceVersion)
+}
+
+// foreignStatusWriter reports whether another writer than the operator
+// updated the stack's status (takeOverStatus).
+func foreignStatusWriter(stack *platformv1alpha1.DocuFlowStack) bool {
+	for _, e := range stack.ManagedFields {
+		if e.Subresource == "status" && e.Operation == metav1.ManagedFieldsOperationUpdate {
+			return true
+		}
+	}
+	return false
+}
+
+// stackManagedFields is the cache transform of stacks: it keeps only the
+// managed-fields entries of the status, which a pass reads (when the
+// operator last wrote it, lastStatusWrite; whether another writer did,
+// foreignStatusWriter), and of the operator's own entry only its time.
+func stackManagedFields(obj any) (any, error) {
+	stack, ok := obj.(*platformv1alpha1.DocuFlowStack)
+	if !ok {
+		return obj, nil
+	}
+	var kept []metav1.ManagedFieldsEntry
+	for _, e := range stack.ManagedFields {
+		if e.Subresource != "status" {
+			continue
+		}
+		if e.Manager == StatusFieldManager && e.Operation == metav1.ManagedFieldsOperationApply {
+			e.FieldsV1 = nil
+		}
+		kept = append(kept, e)
+	}
+	stack.ManagedFields = kept
+	return stack, nil
+}
+
+// stackReader is where a pass reads its stack when the cache will not do,
+// and lists children the cache does not hold.
 func (r *DocuFlowStackReconciler) stackReader() client.Reader {
 	if r.APIReader != nil {
 		return r.APIReader
@@ -332,6 +405,9 @@ func (r *DocuFlowStackReconciler) applyStatus(ctx context.Context, stack *platfo
 		}
 		return fmt.Errorf("writing status of DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)
 	}
+	// The answer is the stack after the write: the next pass reads it from
+	// the cache once the cache has it (readStack).
+	stack.ResourceVersion = u.GetResourceVersion()
 	return nil
 }
 
@@ -422,7 +498,7 @@ func (r *DocuFlowStackReconciler) recordTransitions(stack *platformv1alpha1.Docu
 func CacheOptions(shard string) cache.Options {
 	shardSel := ShardSelector(shard)
 	byObject := map[client.Object]cache.ByObject{
-		&platformv1alpha1.DocuFlowStack{}: {Label: shardSel},
+		&platformv1alpha1.DocuFlowStack{}: {Label: shardSel, Transform: stackManagedFields},
 	}
 	managed, _ := labels.NewRequirement(desired.LabelManagedBy, selection.Equals, []string{desired.ManagedByValue})
 	reqs, _ := shardSel.Requirements()

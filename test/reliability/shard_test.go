@@ -305,8 +305,14 @@ func TestAShardLeavesAStackOfAnotherShardUntouched(t *testing.T) {
 	metav1.SetMetaDataLabel(&stack.ObjectMeta, desired.LabelShard, "elsewhere")
 	key := createStack(t, stack)
 	// The cache never holds the stack, so a pass is asked for directly, as
-	// a stale event or a requeue would.
-	r := &controllers.DocuFlowStackReconciler{Client: op.mgr.GetClient(), APIReader: op.mgr.GetAPIReader(), Scheme: testScheme}
+	// a stale event or a requeue would, through a client that reads the API
+	// server (as a cache that has not yet seen the label change would still
+	// hold the stack) and writes through the manager's logged transport.
+	direct, err := client.New(op.mgr.GetConfig(), client.Options{Scheme: testScheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &controllers.DocuFlowStackReconciler{Client: direct, APIReader: direct, Scheme: testScheme}
 	if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: key}); err != nil {
 		t.Fatal(err)
 	}
