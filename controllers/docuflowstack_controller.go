@@ -147,7 +147,7 @@ func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	defer func() { r.noteWritten(req.NamespacedName, stack) }()
-	// The stack is read from the API server, so it may have moved to another
+	// A stack read from the API server (readStack) may have moved to another
 	// shard since the cache saw it: that shard's manager writes it now, and
 	// this pass writes nothing at all (not even the status, below).
 	if shard := desired.ShardOf(stack); shard != r.Shard {
@@ -155,13 +155,12 @@ func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		return ctrl.Result{}, nil
 	}
 	// A stack another shard reconciled has children under that shard's
-	// label, which this shard's cache does not hold: they move first, and
-	// nothing else is written until they have, so no child is orphaned and
-	// the status never shows them as missing. A stack without the finalizer
-	// has no children yet: it gets the record below, with the finalizer.
+	// label, which this shard's cache does not hold: they move first
+	// (takeOver), so no child is orphaned and the status does not show them
+	// as missing. A stack without the finalizer has no children yet: it gets
+	// the record below, with the finalizer.
 	if controllerutil.ContainsFinalizer(stack, Finalizer) && shardOwner(stack) != r.Shard {
-		ours, err := r.takeOver(ctx, stack)
-		if err != nil || !ours {
+		if ours, err := r.takeOver(ctx, stack); err != nil || !ours {
 			return ctrl.Result{RequeueAfter: takeOverRequeue}, err
 		}
 	}
@@ -261,13 +260,27 @@ func (r *DocuFlowStackReconciler) readStack(ctx context.Context, key types.Names
 	if (!known || want == stack.ResourceVersion) && !foreignStatusWriter(stack) {
 		return nil
 	}
-	return r.stackReader().Get(ctx, key, stack)
+	// A fresh object: decoding into the cached copy would merge the two
+	// (a map keeps its entries, a list its elements' fields), mixing the
+	// cache's trimmed managedFields into the API server's.
+	fresh := &platformv1alpha1.DocuFlowStack{}
+	if err := r.stackReader().Get(ctx, key, fresh); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.written.Delete(key)
+		}
+		return err
+	}
+	*stack = *fresh
+	return nil
 }
 
 // noteWritten records the resourceVersion of a stack after a pass: that of
-// the operator's last write to it, or of the copy the pass read.
+// the operator's last write to it, or of the copy the pass read. A stack
+// whose finalizer the pass removed keeps its record until a read finds it
+// gone: a cache that still holds it with the finalizer is at an older
+// version, so the next pass asks the API server instead of deleting again.
 func (r *DocuFlowStackReconciler) noteWritten(key types.NamespacedName, stack *platformv1alpha1.DocuFlowStack) {
-	if stack.ResourceVersion == "" || !controllerutil.ContainsFinalizer(stack, Finalizer) && !stack.DeletionTimestamp.IsZero() {
+	if stack.ResourceVersion == "" {
 		r.written.Delete(key)
 		return
 	}
@@ -453,7 +466,14 @@ func lastStatusWrite(stack *platformv1alpha1.DocuFlowStack) time.Time {
 // held back, or 0 when the status must be written now: the change is more
 // than progress, the pass failed (an error's requeue would not carry the
 // change), the stack is being deleted, the operator never wrote its status,
-// or its last write is older than StatusProgressInterval.
+// or its last write is older than the hold. The hold is
+// StatusProgressInterval, or, once the stack has been converging for longer,
+// as long as it had been converging at the last write: progress is written
+// about 10 s, 20 s, 40 s, 80 s ... into a convergence, never more than half
+// the time it has run behind. A stack that takes minutes to converge (AWS
+// takes 10 to 15 for a database; a busy operator takes long for hundreds of
+// stacks at once) is written a few times, not every 10 seconds, each write
+// an apply of its whole status and an event to every watcher.
 func (r *DocuFlowStackReconciler) progressDue(s *scope, written *platformv1alpha1.DocuFlowStackStatus, passErr error) time.Duration {
 	if r.StatusProgressInterval <= 0 || s.deleting != nil || passErr != nil {
 		return 0
@@ -462,7 +482,11 @@ func (r *DocuFlowStackReconciler) progressDue(s *scope, written *platformv1alpha
 	if at.IsZero() || !progressOnly(written, &s.stack.Status) {
 		return 0
 	}
-	return time.Until(at.Add(r.StatusProgressInterval))
+	hold := r.StatusProgressInterval
+	if c := meta.FindStatusCondition(written.Conditions, platformv1alpha1.ConditionReconciling); c != nil && c.Status == metav1.ConditionTrue {
+		hold = max(hold, at.Sub(c.LastTransitionTime.Time))
+	}
+	return time.Until(at.Add(hold))
 }
 
 // recordTransitions emits an event when Ready or Stalled change.

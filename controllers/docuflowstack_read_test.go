@@ -74,6 +74,9 @@ func TestAPassReadsItsStackFromTheAPIServerOnlyWhenTheCacheMayLag(t *testing.T) 
 			if got.Status.Tasks != tt.wantTasks || api.gets != tt.wantGets {
 				t.Errorf("read the %s copy with %d API reads, want the %s copy with %d", got.Status.Tasks, api.gets, tt.wantTasks, tt.wantGets)
 			}
+			if tt.wantGets > 0 && (len(got.ManagedFields) != 0 || got.ResourceVersion == tt.cached.ResourceVersion) {
+				t.Errorf("the API server's copy kept the cache's: managedFields %v, resourceVersion %s", got.ManagedFields, got.ResourceVersion)
+			}
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -28,8 +29,8 @@ import (
 // label before it lets the stack go.
 const AnnotationShardOwner = "platform.docuflow.io/shard-owner"
 
-// takeOverRequeue is how soon a pass that moved children onto its shard's
-// label looks again: by then its cache has them.
+// takeOverRequeue is how soon a deletion that moved children onto its
+// shard's label looks again: by then its cache has them.
 const takeOverRequeue = time.Second
 
 // ShardSelector selects the stacks of a shard, and their children: those
@@ -53,26 +54,21 @@ func shardOwner(stack *platformv1alpha1.DocuFlowStack) string {
 	return stack.GetAnnotations()[AnnotationShardOwner]
 }
 
-// takeOver moves a stack that another shard owned onto this one: it labels
-// every child still carrying another shard's label with this shard's
-// (moveChildren), and once none is left and this shard's cache holds every
-// child, records the shard as the owner. It reports whether the stack is
-// this shard's now; until then the pass writes nothing else, so the stack's
-// status never shows children as missing that only the cache has not seen.
+// takeOverWait is how long a take-over waits for this shard's cache to hold
+// the children it moved before the pass goes on.
+const takeOverWait = 10 * time.Second
+
+// takeOver moves a stack that another shard owned onto this one. It first
+// records this shard as the owner (optimistic lock), so that a stack moved
+// back before the take-over ends is taken back by the shard it left, which
+// then sees another owner; then it labels every child still carrying
+// another shard's label with this shard's (moveChildren), and waits, up to
+// takeOverWait, for this shard's cache to hold every child, so the pass that
+// follows never shows a child as missing that only the cache has not seen.
+// Past the wait it goes on: a child the cache still lacks is applied again,
+// which sets this shard's label on it too. It reports whether the pass may
+// go on.
 func (r *DocuFlowStackReconciler) takeOver(ctx context.Context, stack *platformv1alpha1.DocuFlowStack) (bool, error) {
-	moved, live, err := r.moveChildren(ctx, stack)
-	if err != nil || moved > 0 {
-		return false, err
-	}
-	cached, err := r.listChildren(ctx, stack)
-	if err != nil {
-		return false, err
-	}
-	for k := range live {
-		if _, ok := cached[k]; !ok {
-			return false, nil
-		}
-	}
 	var value any = r.Shard
 	if r.Shard == "" {
 		value = nil
@@ -87,7 +83,28 @@ func (r *DocuFlowStackReconciler) takeOver(ctx context.Context, stack *platformv
 	if err := r.Patch(ctx, stack, client.RawPatch(types.MergePatchType, raw)); err != nil {
 		return false, fmt.Errorf("recording shard %q as the owner of DocuFlowStack %s/%s: %w", r.Shard, stack.Namespace, stack.Name, err)
 	}
-	ctrl.LoggerFrom(ctx).Info("Took the stack over from another shard", "shard", r.Shard, "children", len(live))
+	_, live, err := r.moveChildren(ctx, stack)
+	if err != nil {
+		return false, err
+	}
+	missing := 0
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, takeOverWait, true, func(ctx context.Context) (bool, error) {
+		cached, err := r.listChildren(ctx, stack)
+		if err != nil {
+			return false, err
+		}
+		missing = 0
+		for k := range live {
+			if _, ok := cached[k]; !ok {
+				missing++
+			}
+		}
+		return missing == 0, nil
+	})
+	if err != nil && !wait.Interrupted(err) {
+		return false, err
+	}
+	ctrl.LoggerFrom(ctx).Info("Took the stack over from another shard", "shard", r.Shard, "children", len(live), "notCachedYet", missing)
 	return true, nil
 }
 
@@ -116,7 +133,9 @@ func (r *DocuFlowStackReconciler) moveChildren(ctx context.Context, stack *platf
 			return 0, nil, fmt.Errorf("listing %s children of DocuFlowStack %s/%s from the API server: %w", kindOf(kind), stack.Namespace, stack.Name, err)
 		}
 		for _, item := range ack.Items(list) {
-			if !desired.IsChildOf(item, stack) {
+			// Only what the cache can hold: a child stripped of the
+			// managed-by label is no longer the operator's to move.
+			if !desired.IsChildOf(item, stack) || item.GetLabels()[desired.LabelManagedBy] != desired.ManagedByValue {
 				continue
 			}
 			live[childKey{kindOf(kind), item.GetName()}] = item

@@ -183,15 +183,16 @@ const DefaultStatusProgressInterval = 10 * time.Second
 // nothing but progress: condition messages, and children moving between
 // waiting, being created and ready inside families whose conditions keep
 // their status. While the stack is on its way to Ready (Ready not True,
-// and unchanged), a family's condition turning ready and a value appearing
-// for the first time (the URL and load balancer name, the database, tasks,
-// rollout and task-definition history) are progress too: a stack converging
-// at once would otherwise be written once per family and per value, and the
-// reader sees them all within StatusProgressInterval anyway. Any other change
-// of a condition's status, of a reason other than the progress reasons, of
-// observedGeneration, of a value already shown, of the retained list or of
-// the set of children is not progress only; nor is a family falling back
-// from ready.
+// and unchanged), a family's condition turning ready, a value appearing for
+// the first time (the URL and load balancer name, the database, the
+// task-definition history) and any change of the service's task counts and
+// rollout are progress too (a RolledBack condition and Stalled are not): a
+// stack converging at once would otherwise be written once per family and
+// per value, and the reader sees them all within StatusProgressInterval
+// anyway. Any other change of a condition's status, of a reason other than
+// the progress reasons, of observedGeneration, of a value already shown, of
+// the retained list or of the set of children is not progress only; nor is
+// a family falling back from ready.
 func progressOnly(from, to *platformv1alpha1.DocuFlowStackStatus) bool {
 	f, t := progressSkeleton(from), progressSkeleton(to)
 	if ready := meta.FindStatusCondition(to.Conditions, platformv1alpha1.ConditionReady); ready == nil || ready.Status != metav1.ConditionTrue {

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"cmp"
 	"errors"
 	"strings"
 	"testing"
@@ -377,7 +378,17 @@ func TestProgressDueHoldsBackOnlyProgressAndOnlyInsideTheInterval(t *testing.T) 
 		deleting  bool
 		passErr   error
 		held      bool
+		// convergingAt is how long before the last write the stack began
+		// converging (Reconciling turned True); 0 leaves it at now.
+		convergingAt time.Duration
+		maxHold      time.Duration
 	}{
+		{name: "progress a minute after a write is held when the stack had converged for two before it",
+			interval: interval, lastWrite: time.Minute, convergingAt: 2 * time.Minute, next: progress, held: true, maxHold: time.Minute},
+		{name: "progress is written once the write is as old as the convergence was",
+			interval: interval, lastWrite: 2*time.Minute + time.Second, convergingAt: 2 * time.Minute, next: progress},
+		{name: "more than progress is written at once however long the convergence",
+			interval: interval, lastWrite: time.Second, convergingAt: time.Hour, next: significant},
 		{name: "progress just after a write is held", interval: interval, lastWrite: time.Second, next: progress, held: true},
 		{name: "progress once the interval is over is written", interval: interval, lastWrite: 11 * time.Second, next: progress},
 		{name: "a family turning ready is written", interval: interval, lastWrite: time.Second, next: significant},
@@ -405,10 +416,19 @@ func TestProgressDueHoldsBackOnlyProgressAndOnlyInsideTheInterval(t *testing.T) 
 			if tt.deleting {
 				s.deleting = &deletingFacts{}
 			}
-			due := r.progressDue(s, written, tt.passErr)
+			w := written.DeepCopy()
+			if tt.convergingAt > 0 {
+				for i := range w.Conditions {
+					if w.Conditions[i].Type == platformv1alpha1.ConditionReconciling {
+						w.Conditions[i].LastTransitionTime = metav1.NewTime(time.Now().Add(-tt.lastWrite - tt.convergingAt))
+					}
+				}
+			}
+			due := r.progressDue(s, w, tt.passErr)
+			limit := cmp.Or(tt.maxHold, interval)
 			switch {
-			case tt.held && (due <= 0 || due > interval):
-				t.Errorf("due = %s, want a hold-back within %s", due, interval)
+			case tt.held && (due <= 0 || due > limit):
+				t.Errorf("due = %s, want a hold-back within %s", due, limit)
 			case !tt.held && due > 0:
 				t.Errorf("due = %s, want the status written now", due)
 			}

@@ -180,14 +180,28 @@ func fastEncodable(t reflect.Type) bool {
 	return out
 }
 
-var marshalerType = reflect.TypeFor[json.Marshaler]()
+var (
+	marshalerType = reflect.TypeFor[json.Marshaler]()
+	converterType = reflect.TypeFor[interface{ ToUnstructured() any }]()
+)
+
+// custom reports whether the converter hands a value of type t to the
+// type's own conversion.
+func custom(t reflect.Type) bool {
+	for _, c := range []reflect.Type{t, reflect.PointerTo(t)} {
+		if c.Implements(marshalerType) || c.Implements(converterType) {
+			return true
+		}
+	}
+	return false
+}
 
 func encodable(t reflect.Type, seen map[reflect.Type]bool) bool {
 	if seen[t] {
 		return true
 	}
 	seen[t] = true
-	if t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) {
+	if custom(t) {
 		return false
 	}
 	switch t.Kind() {
@@ -202,11 +216,23 @@ func encodable(t reflect.Type, seen map[reflect.Type]bool) bool {
 	case reflect.Struct:
 		for i := range t.NumField() {
 			f := t.Field(i)
-			if strings.Contains(f.Tag.Get("json"), "omitzero") || (f.Anonymous && f.Type.Kind() == reflect.Pointer) || !f.IsExported() {
+			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+			opts = "," + opts + ","
+			// Left to the converter: omitzero, embedding by pointer or of a
+			// non-struct, and inlining by tag, whose reading differs
+			// between apimachinery's Go-version builds.
+			if strings.Contains(opts, ",omitzero,") || strings.Contains(opts, ",inline,") || strings.Contains(opts, ",embed,") ||
+				(f.Anonymous && (f.Type.Kind() != reflect.Struct || name != "")) || !f.IsExported() {
 				return false
 			}
 			if !encodable(f.Type, seen) {
 				return false
+			}
+		}
+		names := fieldsOf(t)
+		for i := 1; i < len(names); i++ {
+			if names[i].name == names[i-1].name {
+				return false // two fields under one JSON name
 			}
 		}
 		return true

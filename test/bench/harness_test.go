@@ -523,6 +523,8 @@ func run(ctx context.Context, sc scenario) (res result, retErr error) {
 		return res, err
 	}
 	res.wall, res.p50, res.p99 = readyTimes(created, ready, start)
+	// kube-apiserver's CPU up to the last Ready, as the floor's is.
+	res.apiCPU = apiServerCPU(cfg) - apiBefore
 	if tl != nil {
 		res.hops = tl.lagReport(names, created, ready, sc.delays)
 	}
@@ -536,7 +538,6 @@ func run(ctx context.Context, sc scenario) (res result, retErr error) {
 	}
 	res.converge = diff(after.Requests, before.Requests)
 	res.convergeReconciles = after.Reconciles - before.Reconciles
-	res.apiCPU = apiServerCPU(cfg) - apiBefore
 	for i, op := range ops {
 		c := op.cpu() - cpuBefore[i]
 		res.shardCPU = append(res.shardCPU, c)
