@@ -119,6 +119,24 @@ func Items(list client.ObjectList) []core.Object {
 	return out
 }
 
+// kindOrder maps each kind's name to its place in Kinds.
+var kindOrder = sync.OnceValue(func() map[string]int {
+	out := map[string]int{}
+	for i, k := range Kinds() {
+		out[KindOf(k)] = i
+	}
+	return out
+})
+
+// KindIndex returns a kind's place in Kinds, or len(Kinds()) for a kind
+// that is not mirrored.
+func KindIndex(kind string) int {
+	if i, ok := kindOrder()[kind]; ok {
+		return i
+	}
+	return len(kindOrder())
+}
+
 // KindOf returns the Kind of a mirrored object: its TypeMeta when set (objects
 // the builders make), else the scheme's (objects read from the API server).
 func KindOf(obj core.Object) string {
