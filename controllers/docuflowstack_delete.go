@@ -185,7 +185,7 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 // onto this shard's (moveChildren), and the deletion waits for the cache to
 // hold them all, saying so in its status.
 func (r *DocuFlowStackReconciler) unseenChildren(ctx context.Context, s *scope) (bool, error) {
-	_, live, err := r.moveChildren(ctx, s.stack)
+	live, err := r.moveChildren(ctx, s.stack)
 	if err != nil {
 		return false, err
 	}

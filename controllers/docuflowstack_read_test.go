@@ -46,7 +46,7 @@ func TestAPassReadsItsStackFromTheAPIServerOnlyWhenTheCacheMayLag(t *testing.T) 
 		s.Status.Tasks = tasks
 		return s
 	}
-	foreign := metav1.ManagedFieldsEntry{Manager: "kubectl-edit", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status", APIVersion: platformv1alpha1.GroupVersion.String(), FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:status":{"f:tasks":{}}}`)}}
+	foreign := metav1.ManagedFieldsEntry{Manager: "kubectl-edit", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status", APIVersion: platformv1alpha1.GroupVersion.String(), FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:status":{"f:tasks":{}}}`)}
 	tests := []struct {
 		name      string
 		cached    *platformv1alpha1.DocuFlowStack
@@ -87,9 +87,9 @@ func TestAPassReadsItsStackFromTheAPIServerOnlyWhenTheCacheMayLag(t *testing.T) 
 func TestTheStackCacheKeepsOnlyTheStatusManagedFields(t *testing.T) {
 	now := metav1.Now()
 	s := &platformv1alpha1.DocuFlowStack{ObjectMeta: metav1.ObjectMeta{ManagedFields: []metav1.ManagedFieldsEntry{
-		{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationApply, FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{}}`)}},
-		{Manager: StatusFieldManager, Operation: metav1.ManagedFieldsOperationApply, Subresource: "status", Time: &now, FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:status":{}}`)}},
-		{Manager: "kubectl-edit", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:status":{"f:url":{}}}`)}},
+		{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationApply, FieldsV1: metav1.NewFieldsV1(`{"f:spec":{}}`)},
+		{Manager: StatusFieldManager, Operation: metav1.ManagedFieldsOperationApply, Subresource: "status", Time: &now, FieldsV1: metav1.NewFieldsV1(`{"f:status":{}}`)},
+		{Manager: "kubectl-edit", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status", FieldsV1: metav1.NewFieldsV1(`{"f:status":{"f:url":{}}}`)},
 	}}}
 	out, err := stackManagedFields(s)
 	if err != nil {

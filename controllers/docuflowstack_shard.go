@@ -83,7 +83,7 @@ func (r *DocuFlowStackReconciler) takeOver(ctx context.Context, stack *platformv
 	if err := r.Patch(ctx, stack, client.RawPatch(types.MergePatchType, raw)); err != nil {
 		return false, fmt.Errorf("recording shard %q as the owner of DocuFlowStack %s/%s: %w", r.Shard, stack.Namespace, stack.Name, err)
 	}
-	_, live, err := r.moveChildren(ctx, stack)
+	live, err := r.moveChildren(ctx, stack)
 	if err != nil {
 		return false, err
 	}
@@ -111,15 +111,15 @@ func (r *DocuFlowStackReconciler) takeOver(ctx context.Context, stack *platformv
 // moveChildren lists the stack's children from the API server, not the
 // cache (which holds only this shard's), and merge-patches the shard label
 // of every one that does not carry this shard's: set to it, or removed for
-// the default shard. It returns how many it patched and every child found.
-func (r *DocuFlowStackReconciler) moveChildren(ctx context.Context, stack *platformv1alpha1.DocuFlowStack) (int, map[childKey]core.Object, error) {
+// the default shard. It returns every child found.
+func (r *DocuFlowStackReconciler) moveChildren(ctx context.Context, stack *platformv1alpha1.DocuFlowStack) (map[childKey]core.Object, error) {
 	var value any = r.Shard
 	if r.Shard == "" {
 		value = nil
 	}
 	raw, err := json.Marshal(map[string]any{"metadata": map[string]any{"labels": map[string]any{desired.LabelShard: value}}})
 	if err != nil {
-		return 0, nil, fmt.Errorf("encoding the shard label for the children of DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)
+		return nil, fmt.Errorf("encoding the shard label for the children of DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)
 	}
 	live := map[childKey]core.Object{}
 	moved := 0
@@ -127,10 +127,10 @@ func (r *DocuFlowStackReconciler) moveChildren(ctx context.Context, stack *platf
 	for _, kind := range ack.Kinds() {
 		list, err := ack.NewList(kind)
 		if err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 		if err := r.stackReader().List(ctx, list, client.InNamespace(stack.Namespace), sel); err != nil {
-			return 0, nil, fmt.Errorf("listing %s children of DocuFlowStack %s/%s from the API server: %w", kindOf(kind), stack.Namespace, stack.Name, err)
+			return nil, fmt.Errorf("listing %s children of DocuFlowStack %s/%s from the API server: %w", kindOf(kind), stack.Namespace, stack.Name, err)
 		}
 		for _, item := range ack.Items(list) {
 			// Only what the cache can hold: a child stripped of the
@@ -143,7 +143,7 @@ func (r *DocuFlowStackReconciler) moveChildren(ctx context.Context, stack *platf
 				continue
 			}
 			if err := r.Patch(ctx, item, client.RawPatch(types.MergePatchType, raw), client.FieldOwner(FieldManager)); client.IgnoreNotFound(err) != nil {
-				return 0, nil, fmt.Errorf("moving %s to shard %q: %w", childName(item), r.Shard, err)
+				return nil, fmt.Errorf("moving %s to shard %q: %w", childName(item), r.Shard, err)
 			}
 			moved++
 		}
@@ -151,5 +151,5 @@ func (r *DocuFlowStackReconciler) moveChildren(ctx context.Context, stack *platf
 	if moved > 0 {
 		ctrl.LoggerFrom(ctx).Info("Moved the stack's children onto this shard's label", "shard", r.Shard, "moved", moved)
 	}
-	return moved, live, nil
+	return live, nil
 }
