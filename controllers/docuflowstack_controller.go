@@ -105,8 +105,10 @@ const StatusFieldManager = "docuflow-operator-status"
 type scope struct {
 	stack    *platformv1alpha1.DocuFlowStack
 	observed map[childKey]core.Object
-	desired  desired.Result
-	facts    passFacts
+	// list is observed in order, made once (observedList).
+	list    []core.Object
+	desired desired.Result
+	facts   passFacts
 	// statusDue is set when a progress-only status change was held back: the
 	// pass must come again this soon to write it.
 	statusDue time.Duration
@@ -334,8 +336,12 @@ func (r *DocuFlowStackReconciler) stackReader() client.Reader {
 }
 
 // observedList returns the observed children in a stable order: by kind as
-// ack.Kinds orders them, then by name.
+// ack.Kinds orders them, then by name. A pass observes its children once,
+// so the list is made once and shared (read only, like the children).
 func (s *scope) observedList() []core.Object {
+	if s.list != nil || len(s.observed) == 0 {
+		return s.list
+	}
 	keys := make([]childKey, 0, len(s.observed))
 	for k := range s.observed {
 		keys = append(keys, k)
@@ -343,11 +349,11 @@ func (s *scope) observedList() []core.Object {
 	slices.SortFunc(keys, func(a, b childKey) int {
 		return cmp.Or(cmp.Compare(ack.KindIndex(a.Kind), ack.KindIndex(b.Kind)), cmp.Compare(a.Name, b.Name))
 	})
-	out := make([]core.Object, 0, len(keys))
+	s.list = make([]core.Object, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, s.observed[k])
+		s.list = append(s.list, s.observed[k])
 	}
-	return out
+	return s.list
 }
 
 // writeStatus computes the status from the pass's facts and writes it when it

@@ -49,6 +49,15 @@ func ShardSelector(shard string) labels.Selector {
 	return labels.NewSelector().Add(*req)
 }
 
+// shardValue is this shard's name as a merge patch writes it into a label
+// or annotation: nil, which removes it, for the default shard.
+func (r *DocuFlowStackReconciler) shardValue() any {
+	if r.Shard == "" {
+		return nil
+	}
+	return r.Shard
+}
+
 // shardOwner is the shard a stack's AnnotationShardOwner names.
 func shardOwner(stack *platformv1alpha1.DocuFlowStack) string {
 	return stack.GetAnnotations()[AnnotationShardOwner]
@@ -69,10 +78,7 @@ const takeOverWait = 10 * time.Second
 // which sets this shard's label on it too. It reports whether the pass may
 // go on.
 func (r *DocuFlowStackReconciler) takeOver(ctx context.Context, stack *platformv1alpha1.DocuFlowStack) (bool, error) {
-	var value any = r.Shard
-	if r.Shard == "" {
-		value = nil
-	}
+	value := r.shardValue()
 	raw, err := json.Marshal(map[string]any{"metadata": map[string]any{
 		"resourceVersion": stack.ResourceVersion,
 		"annotations":     map[string]any{AnnotationShardOwner: value},
@@ -113,10 +119,7 @@ func (r *DocuFlowStackReconciler) takeOver(ctx context.Context, stack *platformv
 // of every one that does not carry this shard's: set to it, or removed for
 // the default shard. It returns every child found.
 func (r *DocuFlowStackReconciler) moveChildren(ctx context.Context, stack *platformv1alpha1.DocuFlowStack) (map[childKey]core.Object, error) {
-	var value any = r.Shard
-	if r.Shard == "" {
-		value = nil
-	}
+	value := r.shardValue()
 	raw, err := json.Marshal(map[string]any{"metadata": map[string]any{"labels": map[string]any{desired.LabelShard: value}}})
 	if err != nil {
 		return nil, fmt.Errorf("encoding the shard label for the children of DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)

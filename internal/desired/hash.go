@@ -71,13 +71,9 @@ func RenderHash(obj core.Object) string {
 	}
 	e := &hashEncoder{buf: make([]byte, 0, 2048), skip: volatile[ack.KindOf(obj)]}
 	e.buf = append(e.buf, `{"annotations":`...)
-	e.stringMap(ann)
+	e.value(reflect.ValueOf(ann), false)
 	e.buf = append(e.buf, `,"labels":`...)
-	if labels := obj.GetLabels(); labels == nil {
-		e.buf = append(e.buf, "null"...)
-	} else {
-		e.stringMap(labels)
-	}
+	e.value(reflect.ValueOf(obj.GetLabels()), false)
 	e.buf = append(e.buf, `,"spec":`...)
 	e.value(spec, true)
 	e.buf = append(e.buf, '}')
@@ -346,25 +342,6 @@ func emptyValue(v reflect.Value) bool {
 		return v.IsNil()
 	}
 	return false
-}
-
-// stringMap writes a map of strings with sorted keys.
-func (e *hashEncoder) stringMap(m map[string]string) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	e.buf = append(e.buf, '{')
-	for i, k := range keys {
-		if i > 0 {
-			e.buf = append(e.buf, ',')
-		}
-		e.string(k)
-		e.buf = append(e.buf, ':')
-		e.string(m[k])
-	}
-	e.buf = append(e.buf, '}')
 }
 
 // string writes a JSON string as encoding/json does: a string with nothing
