@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -86,6 +87,19 @@ func (r *DocuFlowStackReconciler) applyChildren(ctx context.Context, s *scope) e
 			}
 		}
 		need, why := writecheck.NeedsWrite(obj, live)
+		if live != nil && desired.IsAdoptedByACK(live) && obj.GetAnnotations()[desired.AnnotationAdoptionPolicy] != "" && !tookOver(s, key) {
+			// ACK adopted it and wrote AWS's values into its spec: the
+			// stack's spec goes back on, in place, unless a difference
+			// cannot change in place.
+			apply, err := r.takeOverAdopted(ctx, s, key, obj, live)
+			if err != nil {
+				return err
+			}
+			if !apply {
+				continue
+			}
+			need, why = true, "adopted: the stack's spec applied in place"
+		}
 		if !need && live != nil && desired.IsTerminal(live) && live.GetAnnotations()[annotationInputs] != obj.GetAnnotations()[annotationInputs] {
 			// ACK retries a Terminal resource only when its generation
 			// changes: a spec change brings it back to AWS.
@@ -143,6 +157,50 @@ func (r *DocuFlowStackReconciler) revokeForeignGrants(ctx context.Context, stack
 	ctrl.LoggerFrom(ctx).Info("Revoked a grant the stack does not make", "kind", kindOf(live), "name", live.GetName(), "grant", what)
 	r.Recorder.Eventf(stack, nil, "Warning", "GrantRevoked", "Apply", "%s", eventNote(fmt.Sprintf("%s carried %s, which the stack does not grant; removed.", childName(live), what)))
 	return nil
+}
+
+// tookOver reports whether the operator has applied the stack's spec to an
+// adopted child already (status.adopted records when).
+func tookOver(s *scope, key childKey) bool {
+	if s.before == nil {
+		return false
+	}
+	for _, a := range s.before.Adopted {
+		if a.Kind == key.Kind && a.Name == key.Name && a.State == platformv1alpha1.AdoptionAdopted && a.AdoptedAt != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// takeOverAdopted records what AWS had that differs from the stack's spec on
+// a child ACK just adopted, and reports whether the spec may be applied to
+// it. Before it is, the IDs ACK wrote where the render has references are
+// removed: ACK refuses a reference and its ID side by side.
+func (r *DocuFlowStackReconciler) takeOverAdopted(ctx context.Context, s *scope, key childKey, want, live core.Object) (bool, error) {
+	entry := &platformv1alpha1.AdoptedStatus{Kind: key.Kind, Name: key.Name, Differences: desired.AdoptionDifferences(want, live)}
+	s.adoptions[key] = entry
+	if hold := desired.AdoptionHold(want, live); hold != "" {
+		entry.State, entry.Message = platformv1alpha1.AdoptionHeld, hold
+		return false, nil
+	}
+	if shadowed := desired.ShadowedLiterals(want, live); len(shadowed) > 0 {
+		spec := map[string]any{}
+		for _, f := range shadowed {
+			spec[f] = nil
+		}
+		raw, err := json.Marshal(map[string]any{"spec": spec})
+		if err != nil {
+			return false, fmt.Errorf("encoding the IDs to remove from %s: %w", childName(live), err)
+		}
+		if err := r.Patch(ctx, live.DeepCopyObject().(client.Object), client.RawPatch(types.MergePatchType, raw), client.FieldOwner(FieldManager)); err != nil {
+			return false, fmt.Errorf("removing the IDs ACK wrote beside the references of adopted %s: %w", childName(live), err)
+		}
+	}
+	now := metav1.Now()
+	entry.State, entry.AdoptedAt = platformv1alpha1.AdoptionAdopted, &now
+	ctrl.LoggerFrom(ctx).Info("Applying the stack's spec to an adopted resource", "kind", key.Kind, "name", key.Name, "differences", entry.Differences)
+	return true, nil
 }
 
 // annotationInputs records, on every child, a fingerprint of what it was
@@ -256,6 +314,9 @@ func childFactsOf(s *scope, now time.Time) []childFacts {
 		out[i].Stack = s.stack.Name
 		if w, ok := s.blocked[childKey{out[i].Kind, out[i].Name}]; ok && out[i].WaitsFor == "" {
 			out[i].WaitsFor = w
+		}
+		if a := s.adoptions[childKey{out[i].Kind, out[i].Name}]; a != nil && a.State == platformv1alpha1.AdoptionHeld {
+			out[i].Held = a.Message
 		}
 		var due time.Duration
 		out[i].Silent, due = desired.Silence(out[i].Live, now)

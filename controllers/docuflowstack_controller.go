@@ -125,6 +125,9 @@ type scope struct {
 	// blocked holds the children not created yet because a child they
 	// depend on is not synced, with what they wait for.
 	blocked map[childKey]string
+	// adoptions are the adopted children this pass took over or held, with
+	// what AWS had (takeOverAdopted).
+	adoptions map[childKey]*platformv1alpha1.AdoptedStatus
 }
 
 // childKey identifies a child within the stack's namespace.
@@ -171,7 +174,7 @@ func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	}
 
 	before := stack.Status.DeepCopy()
-	s := &scope{stack: stack, blocked: map[childKey]string{}, before: before}
+	s := &scope{stack: stack, blocked: map[childKey]string{}, adoptions: map[childKey]*platformv1alpha1.AdoptedStatus{}, before: before}
 	defer func() {
 		if err := r.writeStatus(ctx, s, before, retErr); err != nil {
 			retErr = errors.Join(retErr, err)
@@ -374,6 +377,7 @@ func (r *DocuFlowStackReconciler) writeStatus(ctx context.Context, s *scope, bef
 		s.facts.Children = childFactsOf(s, time.Now())
 		s.facts.Suspended = stack.Spec.Suspend
 		computeStatus(s.facts, &stack.Status)
+		stack.Status.Adopted = adoptedStatus(s)
 		desired.ReadEndpoints(stack, s.observedList())
 		desired.ReadRollout(stack, s.observedList())
 		if passErr == nil || errors.Is(passErr, reconcile.TerminalError(nil)) {

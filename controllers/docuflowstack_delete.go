@@ -134,6 +134,10 @@ func (r *DocuFlowStackReconciler) reconcileDelete(ctx context.Context, s *scope)
 			retained[childKey{k.Kind, k.Name}] = true
 		}
 	}
+	// What the stack adopted was there before it, and stays after it.
+	for _, k := range desired.AdoptionRetained(stack) {
+		retained[childKey{k.Kind, k.Name}] = true
+	}
 	layers := desired.DeletionLayers(s.observedList())
 	if len(layers) > 0 {
 		layer := layers[0]

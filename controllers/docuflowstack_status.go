@@ -44,6 +44,8 @@ type childFacts struct {
 	WaitsFor string
 	// Stack is the stack's name.
 	Stack string
+	// Held says why the stack's spec is not applied to an adopted child.
+	Held string
 	// Silent is how long the child has existed without ACK writing a single
 	// condition on it; zero once it has one.
 	Silent time.Duration
@@ -74,6 +76,9 @@ type childState = desired.State
 // its inputs, or being created), or what its ACK state says (desired.StateOf).
 func readinessOf(c childFacts) childState {
 	who := fmt.Sprintf("%s %s", c.Kind, c.Name)
+	if c.Held != "" {
+		return childState{Terminal: true, Reason: platformv1alpha1.ReasonAdoptionHeld, Message: fmt.Sprintf("%s is adopted, and the stack's spec is not applied to it: %s.", who, c.Held)}
+	}
 	if c.Live == nil {
 		if c.WaitsFor != "" {
 			return childState{Reason: platformv1alpha1.ReasonWaitingForDependency, Message: fmt.Sprintf("%s waits for %s.", who, c.WaitsFor)}
@@ -289,4 +294,41 @@ func progressReason(reason string) string {
 		return "progress"
 	}
 	return reason
+}
+
+// adoptedStatus is status.adopted: every child spec.adopt names, with its
+// state. An entry the operator took over stays as it was written then: the
+// differences it lists were AWS's values before the stack's went on.
+func adoptedStatus(s *scope) []platformv1alpha1.AdoptedStatus {
+	adoptions := desired.Adoptions(s.stack)
+	if len(adoptions) == 0 {
+		return nil
+	}
+	out := make([]platformv1alpha1.AdoptedStatus, 0, len(adoptions))
+	for _, a := range adoptions {
+		key := childKey{a.Kind, a.Name}
+		if s.before != nil {
+			i := slices.IndexFunc(s.before.Adopted, func(e platformv1alpha1.AdoptedStatus) bool { return e.Kind == a.Kind && e.Name == a.Name })
+			if i >= 0 && s.before.Adopted[i].State == platformv1alpha1.AdoptionAdopted && s.before.Adopted[i].AdoptedAt != nil {
+				out = append(out, s.before.Adopted[i])
+				continue
+			}
+		}
+		// A take-over counts once its write went out.
+		if e := s.adoptions[key]; e != nil && (e.State == platformv1alpha1.AdoptionHeld || s.facts.ApplyErr == nil) {
+			e.ID = a.ID
+			out = append(out, *e)
+			continue
+		}
+		entry := platformv1alpha1.AdoptedStatus{Kind: a.Kind, Name: a.Name, ID: a.ID, State: platformv1alpha1.AdoptionAdopting}
+		if live := s.observed[key]; live != nil {
+			if st := desired.StateOf(a.Kind+" "+a.Name, live, s.stack.Name, 0); !st.Ready {
+				entry.Message = st.Message
+			}
+		} else {
+			entry.Message = fmt.Sprintf("%s %s is not created yet.", a.Kind, a.Name)
+		}
+		out = append(out, entry)
+	}
+	return out
 }

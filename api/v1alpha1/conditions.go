@@ -83,4 +83,8 @@ const (
 	// controller stopped between creating it and recording it. A person must
 	// delete the orphan in AWS; the message says how to find it.
 	ReasonLostTrack = "LostTrack"
+	// ReasonAdoptionHeld: an adopted resource differs from the spec where
+	// it cannot change in place (status.adopted says how); the stack's spec
+	// is not applied to it.
+	ReasonAdoptionHeld = "AdoptionHeld"
 )

@@ -55,6 +55,9 @@ const (
 // +kubebuilder:validation:XValidation:rule="(has(self.autoscaling.minTasks) ? self.autoscaling.minTasks : (self.profile == 'production' ? 2 : 1)) <= self.autoscaling.maxTasks",message="minTasks (2 by default in production, 1 in development) must not exceed maxTasks",fieldPath=.autoscaling.minTasks
 // +kubebuilder:validation:XValidation:rule="(has(self.observability.logRetentionDays) ? self.observability.logRetentionDays : (self.profile == 'production' ? 365 : 30)) >= (self.profile == 'production' ? 365 : 30) || (has(self.observability.logRetentionDays) ? self.observability.logRetentionDays : (self.profile == 'production' ? 365 : 30)) >= (has(oldSelf.observability.logRetentionDays) ? oldSelf.observability.logRetentionDays : (oldSelf.profile == 'production' ? 365 : 30))",message="logRetentionDays cannot be lowered below the profile's default (365 in production, 30 in development): CloudWatch deletes the older logs at once",fieldPath=.observability.logRetentionDays
 // +kubebuilder:validation:XValidation:rule="(has(self.database.backupRetentionDays) ? self.database.backupRetentionDays : (self.profile == 'production' ? 14 : 7)) >= (self.profile == 'production' ? 14 : 7) || (has(self.database.backupRetentionDays) ? self.database.backupRetentionDays : (self.profile == 'production' ? 14 : 7)) >= (has(oldSelf.database.backupRetentionDays) ? oldSelf.database.backupRetentionDays : (oldSelf.profile == 'production' ? 14 : 7))",message="backupRetentionDays cannot be lowered below the profile's default (14 in production, 7 in development): RDS deletes the older automated backups at once",fieldPath=.database.backupRetentionDays
+// +kubebuilder:validation:XValidation:rule="has(self.adopt) == has(oldSelf.adopt)",message="adopt can only be set when the stack is created: ACK adopts a resource only when the stack creates its child",fieldPath=.adopt
+// +kubebuilder:validation:XValidation:rule="!has(self.adopt) || !has(self.adopt.vpcID) || (has(self.adopt.subnets) && self.network.availabilityZones.all(z, self.adopt.subnets.exists(s, s.zone == z)))",message="adopting a VPC takes its subnets too: name a public and a private subnet for every zone of network.availabilityZones",fieldPath=.adopt.subnets
+// +kubebuilder:validation:XValidation:rule="!has(self.adopt) || !has(self.adopt.subnets) || self.adopt.subnets.all(s, s.zone in self.network.availabilityZones)",message="every adopted subnet's zone must be one of network.availabilityZones",fieldPath=.adopt.subnets
 type DocuFlowStackSpec struct {
 	// Region is the AWS region every resource of the stack lives in, for
 	// example us-east-1. It cannot change after creation.
@@ -119,6 +122,75 @@ type DocuFlowStackSpec struct {
 	// +kubebuilder:default={}
 	// +optional
 	Observability ObservabilitySpec `json:"observability"`
+
+	// Adopt names AWS resources that exist already (built by Terraform, say)
+	// for the stack to take over instead of creating its own: ACK adopts each
+	// one by its ID and never creates it, then the stack's spec is applied to
+	// it in place. status.adopted says what was adopted and what AWS had that
+	// differed. It is set when the stack is created and cannot change
+	// afterwards. README: "Migrating from Terraform".
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="adopt cannot change: ACK adopts a resource only when the stack creates its child; create a new stack to adopt other resources"
+	// +optional
+	Adopt *AdoptSpec `json:"adopt,omitempty"`
+}
+
+// AdoptSpec names existing AWS resources by ID, each optional. A VPC comes
+// with its internet gateway and a public and a private subnet in every zone
+// of network.availabilityZones; a database needs its VPC adopted too, since
+// it cannot move between VPCs in place.
+// +kubebuilder:validation:XValidation:rule="!has(self.vpcID) || has(self.internetGatewayID)",message="internetGatewayID is required with vpcID: a VPC has one internet gateway, and the stack cannot attach a second",fieldPath=.internetGatewayID
+// +kubebuilder:validation:XValidation:rule="!has(self.internetGatewayID) || has(self.vpcID)",message="internetGatewayID needs vpcID: the gateway is adopted with its VPC",fieldPath=.vpcID
+// +kubebuilder:validation:XValidation:rule="!has(self.subnets) || has(self.vpcID)",message="subnets need vpcID: subnets are adopted with their VPC",fieldPath=.vpcID
+// +kubebuilder:validation:XValidation:rule="!has(self.dbInstanceIdentifier) || has(self.vpcID)",message="dbInstanceIdentifier needs vpcID: a database stays in its VPC, so the stack adopts that VPC and its subnets too",fieldPath=.vpcID
+type AdoptSpec struct {
+	// VPCID is the VPC to adopt, for example vpc-0a1b2c3d4e5f67890. Its
+	// IPv4 CIDR must be network.vpcCIDR: a VPC's range cannot change.
+	// +kubebuilder:validation:Pattern=`^vpc-[0-9a-f]{8,17}$`
+	// +optional
+	VPCID string `json:"vpcID,omitempty"`
+
+	// InternetGatewayID is the VPC's internet gateway, for example
+	// igw-0a1b2c3d4e5f67890.
+	// +kubebuilder:validation:Pattern=`^igw-[0-9a-f]{8,17}$`
+	// +optional
+	InternetGatewayID string `json:"internetGatewayID,omitempty"`
+
+	// Subnets are the VPC's subnets to adopt, a public and a private one per
+	// zone of network.availabilityZones. They keep their CIDR blocks and
+	// zones, which AWS cannot change.
+	// +kubebuilder:validation:MaxItems=6
+	// +listType=map
+	// +listMapKey=zone
+	// +optional
+	Subnets []AdoptedSubnets `json:"subnets,omitempty"`
+
+	// DBInstanceIdentifier is the RDS PostgreSQL instance to adopt, which
+	// becomes the stack's database (and keeps its identifier, its DB subnet
+	// group, its storage encryption and its master user: none of those
+	// changes in place). It is never replaced.
+	// +kubebuilder:validation:Pattern=`^[a-zA-Z][a-zA-Z0-9-]{0,62}$`
+	// +optional
+	DBInstanceIdentifier string `json:"dbInstanceIdentifier,omitempty"`
+
+	// ECSClusterName is the ECS cluster to adopt; the stack's service runs in it.
+	// +kubebuilder:validation:Pattern=`^[a-zA-Z0-9_-]{1,255}$`
+	// +optional
+	ECSClusterName string `json:"ecsClusterName,omitempty"`
+}
+
+// AdoptedSubnets are the two subnets of one zone to adopt.
+type AdoptedSubnets struct {
+	// Zone is the subnets' availability zone, one of network.availabilityZones.
+	// +kubebuilder:validation:MaxLength=32
+	Zone string `json:"zone"`
+	// PublicSubnetID is the zone's public subnet (the load balancer's and the
+	// NAT gateway's), for example subnet-0a1b2c3d4e5f67890.
+	// +kubebuilder:validation:Pattern=`^subnet-[0-9a-f]{8,17}$`
+	PublicSubnetID string `json:"publicSubnetID"`
+	// PrivateSubnetID is the zone's private subnet (the tasks' and the
+	// database's).
+	// +kubebuilder:validation:Pattern=`^subnet-[0-9a-f]{8,17}$`
+	PrivateSubnetID string `json:"privateSubnetID"`
 }
 
 // NetworkSpec is the VPC of a stack: a public and a private subnet in every
@@ -553,6 +625,39 @@ type ResourceStatus struct {
 	Message string `json:"message,omitempty"`
 }
 
+// AdoptedStatus is one adopted AWS resource.
+type AdoptedStatus struct {
+	// Kind is the ACK kind, for example DBInstance.
+	Kind string `json:"kind"`
+	// Name is the ACK resource's name in the stack's namespace.
+	Name string `json:"name"`
+	// ID is the AWS ID the stack adopted it by.
+	ID string `json:"id"`
+	// State is Adopting (ACK has not found it yet; a wrong ID stays here,
+	// nothing is created), Held (adopted, and the stack's spec is not applied
+	// because of a difference that cannot change in place: see Message) or
+	// Adopted (adopted, and the stack's spec applied to it in place).
+	State string `json:"state"`
+	// AdoptedAt is when the operator applied the stack's spec to it.
+	// +optional
+	AdoptedAt *metav1.Time `json:"adoptedAt,omitempty"`
+	// Differences are the fields AWS had that differed from the stack's spec
+	// when it was adopted, as "field: AWS value → stack value"; they were
+	// applied in place.
+	// +optional
+	Differences []string `json:"differences,omitempty"`
+	// Message says what holds it, or what ACK reports while adopting.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// The states of an adopted resource.
+const (
+	AdoptionAdopting = "Adopting"
+	AdoptionHeld     = "Held"
+	AdoptionAdopted  = "Adopted"
+)
+
 // RolloutStatus is the ECS service's current deployment as ECS reports it.
 type RolloutStatus struct {
 	// TaskDefinition is the revisioned task definition ARN the primary
@@ -625,6 +730,15 @@ type DocuFlowStackStatus struct {
 	// AWS resources released rather than deleted, with their ARNs.
 	// +optional
 	Retained []string `json:"retained,omitempty"`
+
+	// Adopted lists the AWS resources the stack adopted (spec.adopt), and
+	// what AWS had that differed from the stack's spec when it took them
+	// over.
+	// +listType=map
+	// +listMapKey=kind
+	// +listMapKey=name
+	// +optional
+	Adopted []AdoptedStatus `json:"adopted,omitempty"`
 
 	// Resources lists every ACK resource the stack owns and its state.
 	// +listType=map

@@ -45,7 +45,12 @@ type observation struct {
 }
 
 // id returns an EC2-style ID for the object.
-func (o observation) id(prefix string) string { return awsID(prefix, o.kind, o.namespace, o.name) }
+func (o observation) id(prefix string) string {
+	if strings.HasPrefix(o.aws.adoptedID, prefix+"-") {
+		return o.aws.adoptedID
+	}
+	return awsID(prefix, o.kind, o.namespace, o.name)
+}
 
 // hex returns n hex digits unique to the object and purpose.
 func (o observation) hex(n int, purpose string) string {

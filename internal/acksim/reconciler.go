@@ -133,6 +133,9 @@ func (r *reconciler) sync(ctx context.Context, key objKey, obj core.Object, now 
 			return ctrl.Result{}, nil
 		}
 	}
+	if done, result, err := r.adopt(ctx, key, obj, now); done || err != nil {
+		return result, err
+	}
 	readOnly := isReadOnly(obj)
 	res, err := r.resolve(ctx, key, obj)
 	if err != nil {

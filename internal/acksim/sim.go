@@ -1,6 +1,7 @@
 package acksim
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
@@ -123,6 +125,9 @@ type objState struct {
 	// attributes: the elbv2 controller stores no ARN for it until a resync
 	// or a later generation reads it from AWS (0: not hidden).
 	arnHiddenAt int64
+	// adoptedID is the AWS ID of an adopted EC2 resource: its status
+	// reports that ID rather than one of the simulator's making.
+	adoptedID string
 }
 
 // Sim is the simulated ACK. Its methods are safe for concurrent use; fault
@@ -138,6 +143,9 @@ type Sim struct {
 	retained       map[string]struct{}
 	deleted        map[string]struct{}
 	objects        map[objKey]*objState
+	// existing are AWS resources made outside ACK (AddExisting), by kind
+	// and ID: what an adoption finds.
+	existing map[string]map[string]any
 	// waiters maps a referenced object to the objects whose references wait
 	// for it.
 	waiters map[objKey]map[objKey]struct{}
@@ -297,11 +305,40 @@ func (s *Sim) Reset() {
 }
 
 func (s *Sim) resetLocked() {
+	s.existing = map[string]map[string]any{}
 	s.delays = map[string]time.Duration{}
 	s.deletionDelays = map[string]time.Duration{}
 	s.faults = map[objKey]fault{}
 	s.retained = map[string]struct{}{}
 	s.deleted = map[string]struct{}{}
+}
+
+// AddExisting puts into the simulated AWS a resource made outside ACK (by
+// Terraform, say): kind is its ACK kind, id the value of its adoption field
+// (a VPC or subnet ID, a DB instance identifier, a cluster name) and spec the
+// fields ACK reads back from AWS when it adopts it, in the ACK spec's JSON
+// form.
+func (s *Sim) AddExisting(kind, id string, spec map[string]any) {
+	// Through JSON, so that numbers are what a decoded object holds.
+	raw, err := json.Marshal(spec)
+	if err != nil {
+		panic(fmt.Sprintf("encoding the AWS values of %s %s: %v", kind, id, err))
+	}
+	var values map[string]any
+	if err := utiljson.Unmarshal(raw, &values); err != nil {
+		panic(fmt.Sprintf("decoding the AWS values of %s %s: %v", kind, id, err))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.existing[kind+"/"+id] = values
+}
+
+// existingSpec returns what AddExisting put in for kind and id.
+func (s *Sim) existingSpec(kind, id string) (map[string]any, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	spec, ok := s.existing[kind+"/"+id]
+	return spec, ok
 }
 
 // Retained returns "Kind namespace/name" of every object deleted with

@@ -97,7 +97,7 @@ func (b *builder) alarms() {
 	lb := [2]string{"LoadBalancer", loadBalancerDimension(b.obs.LoadBalancerARN)}
 	tg := [2]string{"TargetGroup", targetGroupDimension(b.obs.TargetGroupARN)}
 	svc := [][2]string{{"ClusterName", b.clusterName()}, {"ServiceName", b.serviceName()}}
-	db := [][2]string{{"DBInstanceIdentifier", b.awsName(componentDB, RDSName)}}
+	db := [][2]string{{"DBInstanceIdentifier", b.dbIdentifier()}}
 	var svcMissing, dbMissing []string
 	if b.obs.ServiceARN == "" {
 		svcMissing = []string{"Service " + b.name(componentService, KubernetesName) + " ARN"}

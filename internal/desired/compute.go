@@ -73,7 +73,12 @@ func strs(in ...string) []*string {
 
 // clusterName and serviceName are the AWS names of the ECS cluster and
 // service; the scalable target's resource ID and the alarms repeat them.
-func (b *builder) clusterName() string { return b.awsName(componentCluster, ECSName) }
+func (b *builder) clusterName() string {
+	if a := b.stack.Spec.Adopt; a != nil && a.ECSClusterName != "" {
+		return a.ECSClusterName
+	}
+	return b.awsName(componentCluster, ECSName)
+}
 func (b *builder) serviceName() string { return b.awsName(componentService, ECSName) }
 
 // compute renders the ECS cluster, the task definition of the current

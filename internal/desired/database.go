@@ -109,7 +109,7 @@ func (b *builder) database() {
 		},
 	})
 
-	identifier := b.awsName(componentDB, RDSName)
+	identifier := b.dbIdentifier()
 	meta := objectMeta(b.stack, FamilyDatabase, componentDB)
 	for k, v := range b.deletionAnnotations(identifier) {
 		meta.Annotations[k] = v
