@@ -212,6 +212,9 @@ func TestDangerousEditsAreRejected(t *testing.T) {
 		{"lowering backup retention below the production default", func(o *unstructured.Unstructured) {
 			set(o, "spec.database.backupRetentionDays", int64(7))
 		}, "spec.database.backupRetentionDays", "cannot be lowered below the profile's default"},
+		{"adopting after creation", func(o *unstructured.Unstructured) {
+			set(o, "spec.adopt", map[string]any{"ecsClusterName": "terraform-cluster"})
+		}, "spec.adopt", "adopt can only be set when the stack is created"},
 		{"lowering flow log retention below 90 days", func(o *unstructured.Unstructured) {
 			set(o, "spec.network.flowLogs.retentionDays", int64(30))
 		}, "spec.network.flowLogs.retentionDays", "cannot be lowered below 90 days"},
@@ -345,4 +348,29 @@ func expectRejection(t *testing.T, err error, field, says string) {
 	if !strings.Contains(msg, says) {
 		t.Errorf("the error does not say %q:\n%s", says, msg)
 	}
+}
+
+// TestAnAdoptingStackIsAcceptedAndItsAdoptionKept: spec.adopt is accepted at
+// creation and can neither change nor go afterwards (ACK adopts only when a
+// child is created).
+func TestAnAdoptingStackIsAcceptedAndItsAdoptionKept(t *testing.T) {
+	obj := sample(t)
+	adopt := map[string]any{
+		"vpcID": "vpc-0a1b2c3d4e5f67890", "internetGatewayID": "igw-0a1b2c3d4e5f67890", "dbInstanceIdentifier": "terraform-docuflow", "ecsClusterName": "terraform-cluster",
+		"subnets": []any{
+			map[string]any{"zone": "us-east-1a", "publicSubnetID": "subnet-0a000000000000001", "privateSubnetID": "subnet-0a000000000000002"},
+			map[string]any{"zone": "us-east-1b", "publicSubnetID": "subnet-0a000000000000003", "privateSubnetID": "subnet-0a000000000000004"},
+			map[string]any{"zone": "us-east-1c", "publicSubnetID": "subnet-0a000000000000005", "privateSubnetID": "subnet-0a000000000000006"},
+		},
+	}
+	set(obj, "spec.adopt", adopt)
+	if err := create(t, obj); err != nil {
+		t.Fatalf("a stack adopting a VPC, its gateway, subnets, database and cluster was rejected: %v", err)
+	}
+	changed := obj.DeepCopy()
+	set(changed, "spec.adopt.ecsClusterName", "another-cluster")
+	expectRejection(t, k8s.Update(context.Background(), changed), "spec.adopt", "adopt cannot change")
+	removed := obj.DeepCopy()
+	unstructured.RemoveNestedField(removed.Object, "spec", "adopt")
+	expectRejection(t, k8s.Update(context.Background(), removed), "spec.adopt", "adopt can only be set when the stack is created")
 }

@@ -19,7 +19,36 @@ type Case struct {
 // BadInputs returns the create-time cases that both the API server and the
 // offline validator must reject with the same field path and message fragment.
 func BadInputs() []Case {
+	adopted := func(o map[string]any) {
+		Set(o, "spec.adopt", map[string]any{
+			"vpcID": "vpc-0a1b2c3d4e5f67890", "internetGatewayID": "igw-0a1b2c3d4e5f67890", "dbInstanceIdentifier": "terraform-docuflow",
+			"subnets": []any{
+				map[string]any{"zone": "us-east-1a", "publicSubnetID": "subnet-0a000000000000001", "privateSubnetID": "subnet-0a000000000000002"},
+				map[string]any{"zone": "us-east-1b", "publicSubnetID": "subnet-0a000000000000003", "privateSubnetID": "subnet-0a000000000000004"},
+				map[string]any{"zone": "us-east-1c", "publicSubnetID": "subnet-0a000000000000005", "privateSubnetID": "subnet-0a000000000000006"},
+			},
+		})
+	}
 	return []Case{
+		{"an adopted VPC without its internet gateway", func(o map[string]any) {
+			adopted(o)
+			Unset(o, "spec.adopt.internetGatewayID")
+		}, "spec.adopt.internetGatewayID", "a VPC has one internet gateway"},
+		{"an adopted VPC without subnets for every zone", func(o map[string]any) {
+			adopted(o)
+			Set(o, "spec.adopt.subnets", []any{map[string]any{"zone": "us-east-1a", "publicSubnetID": "subnet-0a000000000000001", "privateSubnetID": "subnet-0a000000000000002"}})
+		}, "spec.adopt.subnets", "for every zone of network.availabilityZones"},
+		{"an adopted subnet in a zone the stack does not use", func(o map[string]any) {
+			adopted(o)
+			Set(o, "spec.network.availabilityZones", []any{"us-east-1a", "us-east-1b"})
+		}, "spec.adopt.subnets", "must be one of network.availabilityZones"},
+		{"an adopted database without its VPC", func(o map[string]any) {
+			Set(o, "spec.adopt", map[string]any{"dbInstanceIdentifier": "terraform-docuflow"})
+		}, "spec.adopt.vpcID", "a database stays in its VPC"},
+		{"an adopted VPC ID that is not one", func(o map[string]any) {
+			adopted(o)
+			Set(o, "spec.adopt.vpcID", "my-vpc")
+		}, "spec.adopt.vpcID", "should match"},
 		{"minTasks above maxTasks", func(o map[string]any) {
 			Set(o, "spec.autoscaling.minTasks", int64(5))
 			Set(o, "spec.autoscaling.maxTasks", int64(3))
