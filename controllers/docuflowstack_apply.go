@@ -87,7 +87,7 @@ func (r *DocuFlowStackReconciler) applyChildren(ctx context.Context, s *scope) e
 			}
 		}
 		need, why := writecheck.NeedsWrite(obj, live)
-		if live != nil && desired.IsAdoptedByACK(live) && obj.GetAnnotations()[desired.AnnotationAdoptionPolicy] != "" && !tookOver(s, key) {
+		if live != nil && desired.AdoptionSettled(live) && obj.GetAnnotations()[desired.AnnotationAdoptionPolicy] != "" && !tookOver(s, key) {
 			// ACK adopted it and wrote AWS's values into its spec: the
 			// stack's spec goes back on, in place, unless a difference
 			// cannot change in place.

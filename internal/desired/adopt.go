@@ -127,6 +127,17 @@ func IsAdoptedByACK(live core.Object) bool {
 	return live != nil && strings.EqualFold(live.GetAnnotations()[AnnotationAdopted], "true")
 }
 
+// AdoptionSettled reports whether ACK has adopted a live child and written
+// AWS's values into its spec. The runtime marks the child adopted in one
+// write and puts AWS's values into the spec in the next; the status it writes
+// at the end of that reconcile carries the resource's AWS identity
+// (ackResourceMetadata), which a child still waiting to be adopted never has.
+// Taken over between the two writes, a child would show no difference, and
+// ACK's second write would then put AWS's values back over the stack's.
+func AdoptionSettled(live core.Object) bool {
+	return IsAdoptedByACK(live) && live.ACKStatus() != nil && live.ACKStatus().ACKResourceMetadata != nil
+}
+
 // AdoptionHold is why the stack's spec must not be applied to an adopted
 // child, or "": a difference that cannot change in place. A VPC's range
 // cannot change (the ec2 controller would associate the stack's block as a

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
+	ec2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ec2/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/realack"
 )
 
@@ -100,6 +101,7 @@ type dbFacts struct {
 	resourceID, class string
 	backups           int32
 	created           time.Time
+	securityGroups    []string
 }
 
 func describeDB(t *testing.T, id string) dbFacts {
@@ -109,7 +111,11 @@ func describeDB(t *testing.T, id string) dbFacts {
 		t.Fatalf("describing database %s: %v", id, err)
 	}
 	db := out.DBInstances[0]
-	return dbFacts{resourceID: aws.ToString(db.DbiResourceId), class: aws.ToString(db.DBInstanceClass), backups: aws.ToInt32(db.BackupRetentionPeriod), created: aws.ToTime(db.InstanceCreateTime)}
+	f := dbFacts{resourceID: aws.ToString(db.DbiResourceId), class: aws.ToString(db.DBInstanceClass), backups: aws.ToInt32(db.BackupRetentionPeriod), created: aws.ToTime(db.InstanceCreateTime)}
+	for _, g := range db.VpcSecurityGroups {
+		f.securityGroups = append(f.securityGroups, aws.ToString(g.VpcSecurityGroupId))
+	}
+	return f
 }
 
 func TestAStackAdoptsWhatTerraformBuiltOnTheRealControllers(t *testing.T) {
@@ -136,6 +142,10 @@ func TestAStackAdoptsWhatTerraformBuiltOnTheRealControllers(t *testing.T) {
 			t.Errorf("%s %s is %s: %s", a.Kind, a.Name, a.State, a.Message)
 		}
 	}
+	i := slices.IndexFunc(live.Status.Adopted, func(a platformv1alpha1.AdoptedStatus) bool { return a.Kind == "DBInstance" })
+	if i < 0 || !slices.Contains(live.Status.Adopted[i].Differences, "dbInstanceClass: db.t3.micro → db.t4g.micro") || !slices.Contains(live.Status.Adopted[i].Differences, "backupRetentionPeriod: 1 → 7") {
+		t.Errorf("status.adopted does not record what the database had: %+v", live.Status.Adopted)
+	}
 	if want := 1 + 1 + 2*len(zones) + 1 + 1; len(live.Status.Adopted) != want {
 		t.Errorf("status.adopted lists %d resources, want %d", len(live.Status.Adopted), want)
 	}
@@ -156,6 +166,12 @@ func TestAStackAdoptsWhatTerraformBuiltOnTheRealControllers(t *testing.T) {
 		t.Errorf("the adopted database has class %s and %d days of backups, want the stack's db.t4g.micro and 7", db.class, db.backups)
 	}
 	t.Logf("database %s: resource ID %s unchanged; ModifyDBInstance calls while adopting: %d", tf.db, db.resourceID, count(created, "ModifyDBInstance"))
+	// The stack's own security group guards it now: the take-over removed
+	// the IDs ACK wrote beside the stack's references.
+	sg := child[*ec2v1alpha1.SecurityGroup](t, ns, "adopt1-db-sg")
+	if db.securityGroups == nil || !slices.Contains(db.securityGroups, aws.ToString(sg.Status.ID)) {
+		t.Errorf("the adopted database is in security groups %v, not the stack's %s", db.securityGroups, aws.ToString(sg.Status.ID))
+	}
 
 	// A later change of the stack goes to the same database, in place.
 	seq := lastSeq(t)
