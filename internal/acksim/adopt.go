@@ -32,8 +32,8 @@ const adoptedResourceNotFound = "adopted resource not found"
 // field; missing, the object stays unsynced and nothing is created; found, the
 // object is marked adopted and AWS's values are written into its spec
 // (setResourceManagedAndAdopted, then patchResourceMetadataAndSpec), as a
-// JSON merge patch with the controller's field manager. It reports whether
-// the pass is over.
+// JSON merge patch with the controller's field manager, and the status
+// reports it. It reports whether the pass is over.
 func (r *reconciler) adopt(ctx context.Context, key objKey, obj core.Object, now metav1.Time) (bool, ctrl.Result, error) {
 	ann := obj.GetAnnotations()
 	if ann[annotationAdoptionPolicy] != "adopt" || strings.EqualFold(ann[annotationAdopted], "true") {
@@ -77,9 +77,18 @@ func (r *reconciler) adopt(ctx context.Context, key objKey, obj core.Object, now
 		s.adoptedID, s.exists, s.synced = id, true, true
 		s.generation, s.since = latest.GetGeneration(), now.Time
 	})
-	// The pass goes on with the adopted object, as the runtime's does.
 	reflect.ValueOf(obj).Elem().Set(reflect.ValueOf(latest).Elem())
-	return false, ctrl.Result{}, nil
+	// The adopting pass reads the resource and reports it (the runtime
+	// ignores unresolvable references while it adopts): its status gets
+	// the resource's AWS identity. From the next pass on, the IDs AWS's
+	// values put beside the references make them unresolvable.
+	o, err := r.observation(ctx, key, obj, resolution{}, true)
+	if err != nil {
+		return true, ctrl.Result{}, err
+	}
+	describe(obj, o)
+	markSynced(obj.ACKStatus(), now)
+	return true, ctrl.Result{}, nil
 }
 
 // adoptionID is the value of the adoption field that names the resource: the
