@@ -158,7 +158,7 @@ func TestAnAdoptionThatFindsNothingCreatesNothing(t *testing.T) {
 	eventually(t, 60*time.Second, "the database reported not found", func() error {
 		s := getStack(t, key)
 		i := slices.IndexFunc(s.Status.Adopted, func(a platformv1alpha1.AdoptedStatus) bool { return a.Kind == "DBInstance" })
-		if i < 0 || s.Status.Adopted[i].State != platformv1alpha1.AdoptionAdopting || !strings.Contains(s.Status.Adopted[i].Message, "adopted resource not found") {
+		if i < 0 || s.Status.Adopted[i].State != platformv1alpha1.AdoptionAdopting || !strings.Contains(s.Status.Adopted[i].Message, "ACK has not found terraform-docuflow-b yet") {
 			return fmt.Errorf("status.adopted %+v", s.Status.Adopted)
 		}
 		return nil

@@ -322,7 +322,11 @@ func adoptedStatus(s *scope) []platformv1alpha1.AdoptedStatus {
 		}
 		entry := platformv1alpha1.AdoptedStatus{Kind: a.Kind, Name: a.Name, ID: a.ID, State: platformv1alpha1.AdoptionAdopting}
 		if live := s.observed[key]; live != nil {
-			if st := desired.StateOf(a.Kind+" "+a.Name, live, s.stack.Name, 0); !st.Ready {
+			switch st := desired.StateOf(a.Kind+" "+a.Name, live, s.stack.Name, 0); {
+			case !desired.IsAdoptedByACK(live) && len(live.ACKStatus().Conditions) == 0:
+				// ACK writes nothing while the ID finds nothing.
+				entry.Message = fmt.Sprintf("ACK has not found %s yet. Nothing is created in its place: if it stays here, check the ID (the ACK controller logs \"adopted resource not found\").", a.ID)
+			case !st.Ready:
 				entry.Message = st.Message
 			}
 		} else {

@@ -23,13 +23,10 @@ const (
 	annotationAdopted        = "services.k8s.aws/adopted"
 )
 
-// adoptedResourceNotFound is the runtime's ackerr.AdoptedResourceNotFound.
-const adoptedResourceNotFound = "adopted resource not found"
-
 // adopt is the runtime's adoption path (Sync with needAdoption, policy
 // "adopt"): for an object with the adoption annotations that ACK has not
 // adopted yet, it looks the resource up in the simulated AWS by its adoption
-// field; missing, the object stays unsynced and nothing is created; found, the
+// field; missing, nothing is created and nothing is written; found, the
 // object is marked adopted and AWS's values are written into its spec
 // (setResourceManagedAndAdopted, then patchResourceMetadataAndSpec), as a
 // JSON merge patch with the controller's field manager, and the status
@@ -48,7 +45,9 @@ func (r *reconciler) adopt(ctx context.Context, key objKey, obj core.Object, now
 	id := adoptionID(key.kind, fields)
 	spec, ok := r.sim.existingSpec(key.kind, id)
 	if !ok {
-		markUnknown(st, adoptedResourceNotFound, now)
+		// The runtime returns AdoptedResourceNotFound with no resource, and
+		// ensureConditions, given none, writes nothing: the object shows no
+		// condition at all (test/e2e's behaviour test checks).
 		return true, ctrl.Result{RequeueAfter: r.sim.opts.ReferenceRequeueInterval}, nil
 	}
 	latest := obj.DeepCopyObject().(core.Object)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -45,6 +47,9 @@ type backend struct {
 	// fix removes what refuse set up (the real side's cause is fixed by the
 	// spec change itself).
 	fix func(kind, name string)
+	// existingVPC makes a VPC outside ACK, as Terraform would, and returns
+	// its ID.
+	existingVPC func(t *testing.T, cidr string) string
 }
 
 // TestTheSimulatorBehavesLikeTheRealControllers runs the same scenarios on the
@@ -54,7 +59,15 @@ type backend struct {
 // this keeps it honest.
 func TestTheSimulatorBehavesLikeTheRealControllers(t *testing.T) {
 	sim := startSimBackend(t)
-	real := backend{name: "real", c: suite.k8s, ns: newNamespace(t), refuse: func(string, string, string) {}, fix: func(string, string) {}}
+	real := backend{name: "real", c: suite.k8s, ns: newNamespace(t), refuse: func(string, string, string) {}, fix: func(string, string) {},
+		existingVPC: func(t *testing.T, cidr string) string {
+			out, err := suite.awsClients.ec2.CreateVpc(context.Background(), &ec2.CreateVpcInput{CidrBlock: aws.String(cidr)})
+			if err != nil {
+				t.Errorf("CreateVpc: %v", err)
+				return ""
+			}
+			return aws.ToString(out.Vpc.VpcId)
+		}}
 	var wg sync.WaitGroup
 	facts := map[string]map[string]string{}
 	var mu sync.Mutex
@@ -133,6 +146,11 @@ func startSimBackend(t *testing.T) backend {
 		name: "sim", c: c, ns: ns,
 		refuse: func(kind, name, message string) { sim.SetTerminal(kind, ns, name, message) },
 		fix:    func(kind, name string) { sim.ClearFault(kind, ns, name) },
+		existingVPC: func(_ *testing.T, cidr string) string {
+			id := "vpc-0b" + fmt.Sprintf("%015x", time.Now().UnixNano()&0xfffffffffffff)
+			sim.AddExisting("VPC", id, map[string]any{"cidrBlocks": []any{cidr}, "enableDNSSupport": true, "enableDNSHostnames": false, "instanceTenancy": "default"})
+			return id
+		},
 	}
 }
 
@@ -342,6 +360,37 @@ func behaviours(t *testing.T, b backend) map[string]string {
 			fail("fixing the log group: %v", err)
 		}
 		facts["a Terminal resource after a spec change: synced"] = fmt.Sprint(until("the log group synced", 2*time.Minute, synced(group)))
+	}
+
+	// 7. Adoption: a VPC made outside ACK, adopted by its ID, and an ID that
+	// finds nothing.
+	adoptedID := b.existingVPC(t, "10.71.0.0/16")
+	adoption := func(name, id string) *ec2v1alpha1.VPC {
+		return &ec2v1alpha1.VPC{ObjectMeta: objMeta(b, name, map[string]string{
+			desired.AnnotationAdoptionPolicy: desired.AdoptionPolicyAdopt, desired.AnnotationAdoptionFields: `{"vpcID":"` + id + `"}`, desired.AnnotationDeletionPolicy: "retain",
+		}), Spec: ec2v1alpha1.VPCSpec{CIDRBlocks: []*string{ptr.To("10.72.0.0/16")}}}
+	}
+	adopted := adoption("adopted", adoptedID)
+	if create(adopted) && until("the VPC adopted", 2*time.Minute, func() bool { return desired.AdoptionSettled(get(adopted)) }) {
+		o := get(adopted).(*ec2v1alpha1.VPC)
+		facts["adoption: AWS's range written into the spec"] = fmt.Sprint(len(o.Spec.CIDRBlocks) == 1 && ptr.Deref(o.Spec.CIDRBlocks[0], "") == "10.71.0.0/16")
+		facts["adoption: the adopted ID in the status"] = fmt.Sprint(ptr.Deref(o.Status.VPCID, "") == adoptedID)
+		// Without ACK.LateInitialized, which the simulator does not model
+		// (the operator never reads it).
+		facts["adoption: conditions"] = strings.TrimPrefix(conditionShape(o), "ACK.LateInitialized=True, ")
+	}
+	missing := adoption("adopted-missing", "vpc-0123456789abcdef0")
+	if create(missing) {
+		// What ACK shows for an ID that finds nothing, once it has tried.
+		deadline := time.Now().Add(time.Minute)
+		for time.Now().Before(deadline) && len(get(missing).ACKStatus().Conditions) == 0 {
+			time.Sleep(time.Second)
+		}
+		o := get(missing)
+		facts["adoption of an ID that finds nothing: conditions"] = conditionShape(o)
+		facts["adoption of an ID that finds nothing: adopted"] = fmt.Sprint(desired.IsAdoptedByACK(o))
+		c := o.ACKStatus().Condition(ackv1alpha1.ConditionTypeResourceSynced)
+		facts["adoption of an ID that finds nothing: the reason says so"] = fmt.Sprint(c != nil && strings.Contains(ptr.Deref(c.Reason, "")+ptr.Deref(c.Message, ""), "adopted resource not found"))
 	}
 	return facts
 }
