@@ -148,7 +148,7 @@ func Of(stack *platformv1alpha1.DocuFlowStack) (Estimate, error) {
 	add(FamilyNetwork, natItem, "gateway-hours", float64(nats*HoursPerMonth), price[keyNATGatewayHour])
 	add(FamilyNetwork, fmt.Sprintf("public IPv4 addresses of the NAT gateways (%d)", nats), "address-hours", float64(nats*HoursPerMonth), price[keyPublicIPv4Hour])
 	if s.PrivateEndpoints {
-		add(FamilyNetwork, fmt.Sprintf("interface endpoints ECR api and dkr, Logs, Secrets Manager in %d zones", zones), "endpoint-AZ-hours",
+		add(FamilyNetwork, fmt.Sprintf("%d interface endpoints (ECR api, dkr, Logs, Secrets) in %d zones", interfaceEndpointServices, zones), "endpoint-AZ-hours",
 			float64(interfaceEndpointServices*zones*HoursPerMonth), price[keyInterfaceEndpointAZHour])
 	}
 

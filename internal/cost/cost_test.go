@@ -421,3 +421,42 @@ func TestTheTableShowsLinesSubtotalsTotalSourceAndAssumptions(t *testing.T) {
 		t.Fatalf("no header row in:\n%s", table)
 	}
 }
+
+// TestTheREADMEShowsTheSamplesEstimateAsRenderPrintsIt keeps the README's
+// "What it costs" honest: its table is the sample's Table() (what render
+// --cost prints), and the development stack's total is the one it states.
+func TestTheREADMEShowsTheSamplesEstimateAsRenderPrintsIt(t *testing.T) {
+	root, err := controlplane.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(readme), "<!-- cost-sample")
+	block, _, ok2 := strings.Cut(block, "<!-- end of cost-sample -->")
+	if !ok || !ok2 {
+		t.Fatal("README.md has no cost-sample block")
+	}
+	const command = "$ go run ./cmd/docuflow-dev render --cost -f config/samples/platform_v1alpha1_docuflowstack.yaml\n"
+	_, shown, ok := strings.Cut(block, "```\n"+command)
+	shown, _, ok2 = strings.Cut(shown, "```\n")
+	if !ok || !ok2 {
+		t.Fatalf("the cost-sample block does not show %q in a code block", command)
+	}
+	sample, err := Of(sampleStack(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shown != sample.Table() {
+		t.Errorf("README.md's cost-sample block is stale; replace it with the output of\n%s\n%s", command, sample.Table())
+	}
+	dev, err := Of(developmentStack(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if about := "about $" + strconv.Itoa(int(math.Round(dev.TotalUSD))) + " a month"; !strings.Contains(string(readme), about) {
+		t.Errorf("README.md does not say the development stack comes to %s", about)
+	}
+}
