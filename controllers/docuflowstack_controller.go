@@ -36,6 +36,7 @@ import (
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/ack"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
+	"github.com/docuflow/docuflow-operator/internal/cost"
 	"github.com/docuflow/docuflow-operator/internal/desired"
 	"github.com/docuflow/docuflow-operator/internal/writecheck"
 )
@@ -376,6 +377,7 @@ func (r *DocuFlowStackReconciler) writeStatus(ctx context.Context, s *scope, bef
 		s.facts.Families = familiesOf(stack)
 		s.facts.Children = childFactsOf(s, time.Now())
 		s.facts.Suspended = stack.Spec.Suspend
+		s.facts.Cost, s.facts.CostErr = cost.Of(stack)
 		computeStatus(s.facts, &stack.Status)
 		stack.Status.Adopted = adoptedStatus(s)
 		desired.ReadEndpoints(stack, s.observedList())

@@ -21,6 +21,7 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
 	ecsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ecs/v1alpha1"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/cost"
 	"github.com/docuflow/docuflow-operator/internal/desired"
 	"github.com/docuflow/docuflow-operator/internal/envtestutil"
 )
@@ -378,4 +379,50 @@ func conditionTypes(cs []metav1.Condition) []string {
 		out = append(out, c.Type)
 	}
 	return out
+}
+
+// TestTheStatusCarriesTheCostEstimate checks that every pass writes the
+// stack's estimated monthly cost, by family, and that an instance class the
+// price table has no price for shows as the estimate's error rather than as
+// a cost.
+func TestTheStatusCarriesTheCostEstimate(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	key := createStack(t, sampleStack(t, ns))
+	eventually(t, 30*time.Second, "status.cost", func() error {
+		stack := getStack(t, key)
+		want, err := cost.Of(stack)
+		if err != nil {
+			return err
+		}
+		got := stack.Status.Cost
+		if got == nil || got.MonthlyUSD != cost.USD(want.TotalUSD) || got.PricesAsOf != want.PricesAsOf || got.Error != "" {
+			return fmt.Errorf("status.cost %+v, want $%s of prices as of %s", got, cost.USD(want.TotalUSD), want.PricesAsOf)
+		}
+		var families []string
+		for _, f := range got.Families {
+			families = append(families, f.Family+"="+f.MonthlyUSD)
+		}
+		var wantFamilies []string
+		for _, f := range want.Families {
+			wantFamilies = append(wantFamilies, f.Family+"="+cost.USD(f.MonthlyUSD))
+		}
+		if strings.Join(families, ",") != strings.Join(wantFamilies, ",") {
+			return fmt.Errorf("families %v, want %v", families, wantFamilies)
+		}
+		return nil
+	})
+
+	stack := getStack(t, key)
+	stack.Spec.Database.InstanceClass = "db.x2g.large"
+	if err := k8s.Update(context.Background(), stack); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "status.cost.error naming the instance class", func() error {
+		got := getStack(t, key).Status.Cost
+		if got == nil || !strings.Contains(got.Error, `"db.x2g.large"`) || got.MonthlyUSD != "" || len(got.Families) != 0 {
+			return fmt.Errorf("status.cost %+v", got)
+		}
+		return nil
+	})
 }

@@ -12,6 +12,7 @@ import (
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
+	"github.com/docuflow/docuflow-operator/internal/cost"
 	"github.com/docuflow/docuflow-operator/internal/desired"
 )
 
@@ -67,6 +68,10 @@ type passFacts struct {
 	InvalidSpec error
 	// Suspended is set when spec.suspend stops all changes.
 	Suspended bool
+	// Cost is the stack's estimated monthly cost; CostErr says why there is
+	// none (a region or an instance class without prices).
+	Cost    cost.Estimate
+	CostErr error
 }
 
 // childState is the readiness of one child.
@@ -95,6 +100,7 @@ func computeStatus(f passFacts, status *platformv1alpha1.DocuFlowStackStatus) {
 		meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: t, Status: s, Reason: reason, Message: msg, ObservedGeneration: f.Generation})
 	}
 
+	status.Cost = costStatus(f.Cost, f.CostErr)
 	status.Resources = status.Resources[:0]
 	byFamily := map[Family][]childState{}
 	firstBlock := map[Family]childState{}
@@ -168,6 +174,21 @@ func computeStatus(f passFacts, status *platformv1alpha1.DocuFlowStackStatus) {
 		set(platformv1alpha1.ConditionReconciling, metav1.ConditionFalse, platformv1alpha1.ReasonReady, "Every resource is in sync with AWS.")
 		set(platformv1alpha1.ConditionReady, metav1.ConditionTrue, platformv1alpha1.ReasonReady, fmt.Sprintf("All %d resources are in sync with AWS.", len(f.Children)))
 	}
+}
+
+// costStatus is a cost estimate as the status shows it: amounts as decimal
+// strings with two decimals, or why there is no estimate. It depends on the
+// spec and the operator's price table only, so an unchanged stack gets the
+// same value at every pass and costs no status write.
+func costStatus(e cost.Estimate, err error) *platformv1alpha1.CostStatus {
+	if err != nil {
+		return &platformv1alpha1.CostStatus{Error: err.Error()}
+	}
+	st := &platformv1alpha1.CostStatus{MonthlyUSD: cost.USD(e.TotalUSD), PricesAsOf: e.PricesAsOf}
+	for _, f := range e.Families {
+		st.Families = append(st.Families, platformv1alpha1.FamilyCost{Family: f.Family, MonthlyUSD: cost.USD(f.MonthlyUSD)})
+	}
+	return st
 }
 
 func containsFamily(fams []Family, f Family) bool {

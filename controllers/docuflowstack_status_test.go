@@ -3,6 +3,7 @@ package controllers
 import (
 	"cmp"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
 	ec2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ec2/v1alpha1"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/cost"
 	"github.com/docuflow/docuflow-operator/internal/desired"
 )
 
@@ -431,6 +433,36 @@ func TestProgressDueHoldsBackOnlyProgressAndOnlyInsideTheInterval(t *testing.T) 
 				t.Errorf("due = %s, want a hold-back within %s", due, limit)
 			case !tt.held && due > 0:
 				t.Errorf("due = %s, want the status written now", due)
+			}
+		})
+	}
+}
+
+func TestComputeStatusWritesTheCostAsStringsOrSaysWhyThereIsNone(t *testing.T) {
+	estimate := cost.Estimate{PricesAsOf: "2026-12-02", TotalUSD: 412.369, Families: []cost.FamilyCost{
+		{Family: cost.FamilyNetwork, MonthlyUSD: 197.1},
+		{Family: cost.FamilyDatabase, MonthlyUSD: 215.269},
+	}}
+	tests := []struct {
+		name     string
+		estimate cost.Estimate
+		err      error
+		want     *platformv1alpha1.CostStatus
+	}{
+		{"an estimate is written in dollars with two decimals, by family in the estimate's order", estimate, nil, &platformv1alpha1.CostStatus{
+			MonthlyUSD: "412.37", PricesAsOf: "2026-12-02",
+			Families: []platformv1alpha1.FamilyCost{{Family: "network", MonthlyUSD: "197.10"}, {Family: "database", MonthlyUSD: "215.27"}},
+		}},
+		{"a stack without prices shows why, and no amount", cost.Estimate{}, errors.New(`no prices for region "ap-south-2"`), &platformv1alpha1.CostStatus{
+			Error: `no prices for region "ap-south-2"`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var st platformv1alpha1.DocuFlowStackStatus
+			computeStatus(passFacts{Generation: 1, Cost: tt.estimate, CostErr: tt.err}, &st)
+			if !reflect.DeepEqual(st.Cost, tt.want) {
+				t.Errorf("status.cost %+v, want %+v", st.Cost, tt.want)
 			}
 		})
 	}

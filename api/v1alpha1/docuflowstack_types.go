@@ -686,6 +686,39 @@ type RolloutStatus struct {
 	Deployments int32 `json:"deployments,omitempty"`
 }
 
+// CostStatus is the stack's estimated monthly cost in US dollars at
+// on-demand prices, from the price table the operator carries (internal/cost).
+// Amounts are decimal strings with two decimals, such as "412.37".
+type CostStatus struct {
+	// MonthlyUSD is the estimated total a month.
+	// +optional
+	MonthlyUSD string `json:"monthlyUSD,omitempty"`
+
+	// Families are the estimate by family: network, database, service,
+	// loadBalancer and observability.
+	// +listType=map
+	// +listMapKey=family
+	// +optional
+	Families []FamilyCost `json:"families,omitempty"`
+
+	// PricesAsOf is the date of the prices the estimate uses, YYYY-MM-DD.
+	// +optional
+	PricesAsOf string `json:"pricesAsOf,omitempty"`
+
+	// Error says why there is no estimate, for example that the price table
+	// has no prices for the stack's region or instance class.
+	// +optional
+	Error string `json:"error,omitempty"`
+}
+
+// FamilyCost is the estimated monthly cost of one family of a stack.
+type FamilyCost struct {
+	// Family is the family's name.
+	Family string `json:"family"`
+	// MonthlyUSD is the family's estimated cost a month.
+	MonthlyUSD string `json:"monthlyUSD"`
+}
+
 // DocuFlowStackStatus is the observed state of a stack.
 type DocuFlowStackStatus struct {
 	// ObservedGeneration is the spec generation the status describes.
@@ -746,6 +779,11 @@ type DocuFlowStackStatus struct {
 	// +listMapKey=name
 	// +optional
 	Resources []ResourceStatus `json:"resources,omitempty"`
+
+	// Cost is the stack's estimated monthly cost at on-demand prices, from
+	// the spec alone; usage (traffic, log volume) is assumed.
+	// +optional
+	Cost *CostStatus `json:"cost,omitempty"`
 }
 
 // DocuFlowStack runs one DocuFlow environment on AWS through AWS Controllers
@@ -760,6 +798,7 @@ type DocuFlowStackStatus struct {
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
 // +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`
 // +kubebuilder:printcolumn:name="Tasks",type=string,JSONPath=`.status.tasks`
+// +kubebuilder:printcolumn:name="Cost/mo",type=string,JSONPath=`.status.cost.monthlyUSD`,priority=1,description="Estimated monthly cost in USD at on-demand prices"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type DocuFlowStack struct {
 	metav1.TypeMeta   `json:",inline"`

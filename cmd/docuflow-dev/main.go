@@ -1,9 +1,10 @@
 // Command docuflow-dev runs the DocuFlowStack operator where no cloud is
 // needed: `docuflow-dev demo` runs it on an embedded control plane with a
 // simulated ACK (or, with --ack=real, the real ACK controllers over a local
-// AWS), and `docuflow-dev render` prints the ACK objects a stack becomes. It
-// links the simulator and envtest, so it is a command of its own: the image's
-// binary, cmd/docuflow, ships only the operator.
+// AWS), and `docuflow-dev render` prints the ACK objects a stack becomes (with
+// --cost, its estimated monthly cost). It links the simulator and envtest, so
+// it is a command of its own: the image's binary, cmd/docuflow, ships only the
+// operator.
 package main
 
 import (
@@ -18,6 +19,9 @@ const usage = `docuflow-dev: the DocuFlowStack operator without a cloud
 Usage:
   docuflow-dev demo [flags]      run the operator with a simulated ACK on an embedded control plane (no cloud), with the sample stack
   docuflow-dev render -f FILE    print every ACK object the operator creates for a stack
+  docuflow-dev render --cost -f FILE
+                                 print the stack's estimated monthly cost instead: a table by item and
+                                 family, the prices' date and source, and the assumptions
 
 Run 'docuflow-dev <command> -h' for a command's flags.
 `

@@ -9,17 +9,20 @@ import (
 	"os"
 	"strings"
 
+	"github.com/docuflow/docuflow-operator/internal/cost"
 	"github.com/docuflow/docuflow-operator/internal/render"
 	"github.com/docuflow/docuflow-operator/internal/validate"
 )
 
 // runRender prints every ACK object the operator creates for a stack, as the
 // API server would see the stack: validated and defaulted by the CRD's schema.
+// With --cost it prints the stack's estimated monthly cost instead.
 func runRender(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("render", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	file := fs.String("f", "", "DocuFlowStack manifest to render (- for standard input).")
 	namespace := fs.String("n", "default", "Namespace of the stack when the manifest sets none.")
+	costOnly := fs.Bool("cost", false, "Print the stack's estimated monthly cost (on-demand prices from internal/cost/prices.yaml, with the assumptions) instead of its objects.")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -50,6 +53,14 @@ func runRender(args []string, stdout, stderr io.Writer) error {
 	}
 	if stack.Namespace == "" {
 		stack.Namespace = *namespace
+	}
+	if *costOnly {
+		estimate, err := cost.Of(stack)
+		if err != nil {
+			return fmt.Errorf("estimating the cost of DocuFlowStack %s/%s: %w", stack.Namespace, stack.Name, err)
+		}
+		_, err = io.WriteString(stdout, estimate.Table())
+		return err
 	}
 	objs, err := render.Stack(context.Background(), stack)
 	if err != nil {

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/docuflow/docuflow-operator/internal/cost"
+	"github.com/docuflow/docuflow-operator/internal/validate"
 )
 
 func writeManifest(t *testing.T, body string) string {
@@ -72,5 +75,49 @@ func TestRenderPrintsEveryObjectOfADevelopmentStack(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "\nstatus:") {
 		t.Error("rendered objects carry status")
+	}
+}
+
+// TestRenderCostPrintsOnlyTheEstimate runs render --cost on the development
+// stack: the table of the estimate, its total that of internal/cost (whose
+// tests compute it by hand), and no objects.
+func TestRenderCostPrintsOnlyTheEstimate(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := runRender([]string{"--cost", "-f", writeManifest(t, minimal)}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	stack, err := validate.DocuFlowStack([]byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := cost.Of(stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != want.Table() {
+		t.Errorf("render --cost printed:\n%s\nwant the estimate's table:\n%s", out.String(), want.Table())
+	}
+	for _, says := range []string{"USD/MONTH", "eu-west-1", "total", cost.USD(want.TotalUSD), "Assumptions:", "minTasks (1)", "NAT gateway, Single"} {
+		if !strings.Contains(out.String(), says) {
+			t.Errorf("render --cost does not say %q:\n%s", says, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "kind:") {
+		t.Error("render --cost printed objects too")
+	}
+}
+
+func TestRenderCostOfARegionWithoutPricesFailsNamingIt(t *testing.T) {
+	manifest := strings.NewReplacer("eu-west-1", "ap-south-2").Replace(minimal)
+	var out, errOut bytes.Buffer
+	err := runRender([]string{"--cost", "-f", writeManifest(t, manifest)}, &out, &errOut)
+	if err == nil {
+		t.Fatalf("estimated a region without prices:\n%s", out.String())
+	}
+	if !strings.Contains(err.Error(), `"ap-south-2"`) || !strings.Contains(err.Error(), "us-east-1") {
+		t.Errorf("the error names neither the region nor those with prices: %v", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("printed something for a region without prices:\n%s", out.String())
 	}
 }

@@ -308,8 +308,8 @@ func (b *builder) taskDefinition() (*ecsv1alpha1.TaskDefinition, []string) {
 		},
 	}
 	spec := ecsv1alpha1.TaskDefinitionSpec{
-		CPU:                     ptrTo(strconv.Itoa(int(orDefault(svc.CPU, defaultTaskCPU)))),
-		Memory:                  ptrTo(strconv.Itoa(int(orDefault(svc.Memory, defaultTaskMemory)))),
+		CPU:                     ptrTo(strconv.Itoa(int(b.s.TaskCPU))),
+		Memory:                  ptrTo(strconv.Itoa(int(b.s.TaskMemory))),
 		NetworkMode:             ptrTo("awsvpc"),
 		RequiresCompatibilities: strs("FARGATE"),
 		RuntimePlatform:         &ecsv1alpha1.RuntimePlatform{OperatingSystemFamily: ptrTo("LINUX"), CPUArchitecture: ptrTo("X86_64")},

@@ -74,6 +74,11 @@ type Settings struct {
 	// InsecureHTTPOnly serves plain HTTP on port 80 only.
 	InsecureHTTPOnly bool
 
+	// TaskCPU is the task's CPU units (1024 = one vCPU).
+	TaskCPU int32
+	// TaskMemory is the task's memory in MiB.
+	TaskMemory int32
+
 	// MinTasks is the fewest tasks the service runs.
 	MinTasks int32
 	// MaxTasks is the most tasks the service runs.
@@ -204,6 +209,9 @@ func Resolve(stack *platformv1alpha1.DocuFlowStack) Settings {
 		ContainerPort:    orDefault(spec.Service.ContainerPort, defaultContainerPort),
 		AllowedCIDRs:     sortedCopy(spec.LoadBalancer.AllowedCIDRs),
 		InsecureHTTPOnly: spec.LoadBalancer.InsecureHTTPOnly,
+
+		TaskCPU:    orDefault(spec.Service.CPU, defaultTaskCPU),
+		TaskMemory: orDefault(spec.Service.Memory, defaultTaskMemory),
 
 		MinTasks:         deref(spec.Autoscaling.MinTasks, d.minTasks),
 		MaxTasks:         orDefault(spec.Autoscaling.MaxTasks, defaultMaxTasks),

@@ -29,6 +29,8 @@ func TestResolve(t *testing.T) {
 		DatabaseName:         "docuflow",
 		ContainerPort:        8080,
 		AllowedCIDRs:         []string{"0.0.0.0/0"},
+		TaskCPU:              512,
+		TaskMemory:           1024,
 		MinTasks:             2,
 		MaxTasks:             10,
 		LogRetentionDays:     365,
