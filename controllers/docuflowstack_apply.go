@@ -60,56 +60,31 @@ func (r *DocuFlowStackReconciler) listChildren(ctx context.Context, stack *platf
 }
 
 // applyChildren server-side applies every desired child that needs it
-// (writecheck.NeedsWrite: missing, its render changed, its read-only hold flips,
-// or another writer took one of its fields) and whose dependencies allow it:
-// a child is created only once every child it depends on is synced, so ACK
-// never meets an unresolvable reference (which it retries with a back-off of
-// up to 17 minutes) and ECS never a target group no listener forwards to. A
-// Terminal child whose inputs changed since it failed is re-driven.
+// (childWrites) and takes away what a live child grants beyond the render
+// (revokeForeignGrants) first.
 func (r *DocuFlowStackReconciler) applyChildren(ctx context.Context, s *scope) error {
 	now := time.Now().UTC().Truncate(time.Second).Format(time.RFC3339)
-	inputs := r.inputsOf(s)
-	var writes []*unstructured.Unstructured
+	planned := r.childWrites(s)
 	for _, obj := range s.desired.Objects {
-		key := childKey{kindOf(obj), obj.GetName()}
-		live := s.observed[key]
-		if live == nil {
-			if waits := blockedBy(s, obj); waits != "" {
-				s.blocked[key] = waits
-				continue
-			}
-		}
-		setAnnotation(obj, annotationInputs, inputs(obj))
-		if live != nil {
+		if live := s.observed[childKey{kindOf(obj), obj.GetName()}]; live != nil {
 			if err := r.revokeForeignGrants(ctx, s.stack, obj, live); err != nil {
 				return err
 			}
 		}
-		need, why := writecheck.NeedsWrite(obj, live)
-		if !need && live != nil && desired.IsTerminal(live) && live.GetAnnotations()[annotationInputs] != obj.GetAnnotations()[annotationInputs] {
-			// ACK retries a Terminal resource only when its generation
-			// changes: a spec change brings it back to AWS.
-			need, why = true, "re-driven: its inputs changed since it turned Terminal"
-			redrive(obj, obj.GetAnnotations()[annotationInputs])
-		}
-		if !need {
-			continue
-		}
-		if err := controllerutil.SetControllerReference(s.stack, obj, r.Scheme); err != nil {
-			return fmt.Errorf("owning %s %s: %w", kindOf(obj), obj.GetName(), err)
-		}
-		setAnnotation(obj, desired.AnnotationAppliedAt, now)
-		u, err := writecheck.ToUnstructured(obj)
+	}
+	writes := make([]*unstructured.Unstructured, 0, len(planned))
+	for _, w := range planned {
+		u, err := r.applyBody(s, w.obj, now)
 		if err != nil {
 			return err
 		}
-		ctrl.LoggerFrom(ctx).V(1).Info("Writing a child", "kind", key.Kind, "name", key.Name, "why", string(why))
+		ctrl.LoggerFrom(ctx).V(1).Info("Writing a child", "kind", w.key.Kind, "name", w.key.Name, "why", string(w.why))
 		writes = append(writes, u)
 	}
-	// The writes are independent (what depends on what is settled above),
-	// so a few go out at once: a stack created into a busy API server has
-	// its first children sooner. docs/benchmarks.md measures what this buys
-	// and costs. The first failure in time is the one reported.
+	// The writes are independent (what depends on what is settled in
+	// childWrites), so a few go out at once: a stack created into a busy API
+	// server has its first children sooner. docs/benchmarks.md measures what
+	// this buys and costs. The first failure in time is the one reported.
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(cmp.Or(r.ApplyConcurrency, DefaultApplyConcurrency))
 	for _, u := range writes {
@@ -121,6 +96,61 @@ func (r *DocuFlowStackReconciler) applyChildren(ctx context.Context, s *scope) e
 		})
 	}
 	return g.Wait()
+}
+
+// childWrite is one desired child a pass writes, and why.
+type childWrite struct {
+	key  childKey
+	obj  core.Object
+	live core.Object
+	why  writecheck.Why
+}
+
+// childWrites decides, without writing, which desired children a pass
+// applies: those that need it (writecheck.NeedsWrite: missing, its render
+// changed, its read-only hold flips, or another writer took one of its
+// fields) and whose dependencies allow it. A child is created only once
+// every child it depends on is synced, so ACK never meets an unresolvable
+// reference (which it retries with a back-off of up to 17 minutes) and ECS
+// never a target group no listener forwards to; the others are recorded in
+// s.blocked. A Terminal child whose inputs changed since it failed is
+// re-driven. Every desired child that is not blocked gets the pass's inputs
+// annotation.
+func (r *DocuFlowStackReconciler) childWrites(s *scope) []childWrite {
+	inputs := r.inputsOf(s)
+	var out []childWrite
+	for _, obj := range s.desired.Objects {
+		key := childKey{kindOf(obj), obj.GetName()}
+		live := s.observed[key]
+		if live == nil {
+			if waits := blockedBy(s, obj); waits != "" {
+				s.blocked[key] = waits
+				continue
+			}
+		}
+		setAnnotation(obj, annotationInputs, inputs(obj))
+		need, why := writecheck.NeedsWrite(obj, live)
+		if !need && live != nil && desired.IsTerminal(live) && live.GetAnnotations()[annotationInputs] != obj.GetAnnotations()[annotationInputs] {
+			// ACK retries a Terminal resource only when its generation
+			// changes: a spec change brings it back to AWS.
+			need, why = true, "re-driven: its inputs changed since it turned Terminal"
+			redrive(obj, obj.GetAnnotations()[annotationInputs])
+		}
+		if need {
+			out = append(out, childWrite{key: key, obj: obj, live: live, why: why})
+		}
+	}
+	return out
+}
+
+// applyBody is the body a pass applies for a desired child: the render with
+// the stack as its controller and the time of the write.
+func (r *DocuFlowStackReconciler) applyBody(s *scope, obj core.Object, now string) (*unstructured.Unstructured, error) {
+	if err := controllerutil.SetControllerReference(s.stack, obj, r.Scheme); err != nil {
+		return nil, fmt.Errorf("owning %s %s: %w", kindOf(obj), obj.GetName(), err)
+	}
+	setAnnotation(obj, desired.AnnotationAppliedAt, now)
+	return writecheck.ToUnstructured(obj)
 }
 
 // revokeForeignGrants takes away what a live child grants beyond the stack's
@@ -292,16 +322,7 @@ const keptTaskDefinitions = 3
 // their security group; groups whose rules name each other together), the
 // rest on a later pass.
 func (r *DocuFlowStackReconciler) pruneChildren(ctx context.Context, s *scope) error {
-	want := map[childKey]bool{}
-	for _, obj := range s.desired.Objects {
-		want[childKey{kindOf(obj), obj.GetName()}] = true
-	}
-	for _, w := range s.desired.Waiting {
-		want[childKey{w.Kind, w.Name}] = true
-	}
-	for _, k := range previousTaskDefinitions(s, want) {
-		want[k] = true
-	}
+	want := s.wanted()
 	leaving := func(k desired.Key) bool {
 		obj := s.observed[childKey{k.Kind, k.Name}]
 		return !want[childKey{k.Kind, k.Name}] || (obj != nil && !obj.GetDeletionTimestamp().IsZero())
@@ -319,6 +340,23 @@ func (r *DocuFlowStackReconciler) pruneChildren(ctx context.Context, s *scope) e
 		log.Info("Pruned a child that is no longer desired", "kind", key.Kind, "name", key.Name)
 	}
 	return nil
+}
+
+// wanted is the set of children a pass keeps: the desired ones, those that
+// only wait to be rendered again, and the previous task definitions kept
+// for a rollback. Every other child is pruned.
+func (s *scope) wanted() map[childKey]bool {
+	want := map[childKey]bool{}
+	for _, obj := range s.desired.Objects {
+		want[childKey{kindOf(obj), obj.GetName()}] = true
+	}
+	for _, w := range s.desired.Waiting {
+		want[childKey{w.Kind, w.Name}] = true
+	}
+	for _, k := range previousTaskDefinitions(s, want) {
+		want[k] = true
+	}
+	return want
 }
 
 // trackTaskDefinitions records the desired task definition at the head of
