@@ -88,6 +88,10 @@ func Against(ctx context.Context, c client.Client, manifest *unstructured.Unstru
 				metav1.SetMetaDataAnnotation(&planned.ObjectMeta, desired.AnnotationAWSNames, v)
 			}
 			planned.Status = *before.Status.DeepCopy()
+		} else {
+			// A stack the cluster never stored has no UID; its children's
+			// dry runs need one for their controller reference.
+			planned.UID = "00000000-0000-0000-0000-000000000000"
 		}
 	default:
 		return Plan{}, fmt.Errorf("server-side dry run of DocuFlowStack %s: %w", key, err)
