@@ -240,7 +240,51 @@ func element(path string, e any) string {
 	if _, ok := m["ipProtocol"]; ok {
 		return rule(path, m)
 	}
-	return scalar(e)
+	if r, ok := route(m); ok {
+		return r
+	}
+	return scalar(refNames(e))
+}
+
+// refNames replaces every reference in a value by the name it refers to.
+func refNames(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if name, ok := nested(x, "from", "name").(string); ok && len(x) == 1 {
+			return name
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = refNames(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = refNames(e)
+		}
+		return out
+	}
+	return v
+}
+
+// route prints a route: "0.0.0.0/0 via docuflow-prod-nat-us-east-1a".
+func route(m map[string]any) (string, bool) {
+	var dest, via string
+	for k, v := range refNames(m).(map[string]any) {
+		switch {
+		case strings.HasPrefix(k, "destination"):
+			dest = scalar(v)
+		case strings.HasSuffix(k, "Ref") || strings.HasSuffix(k, "ID"):
+			via = scalar(v)
+		default:
+			return "", false
+		}
+	}
+	if dest == "" || via == "" {
+		return "", false
+	}
+	return dest + " via " + via, true
 }
 
 // rule prints a security group rule: "tcp 443 from 0.0.0.0/0",

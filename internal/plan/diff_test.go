@@ -64,6 +64,21 @@ func TestDiffComparesTheSpecAndTheAnnotationsThatMeanSomethingToACK(t *testing.T
 			},
 		},
 		{
+			name:  "a route reads as a route",
+			live:  obj(map[string]any{"routes": []any{map[string]any{"destinationCIDRBlock": "0.0.0.0/0", "natGatewayRef": ref("nat-b")}}}),
+			after: obj(map[string]any{"routes": []any{map[string]any{"destinationCIDRBlock": "0.0.0.0/0", "natGatewayRef": ref("nat-a")}}}),
+			want: []FieldChange{
+				{Path: "routes[-]", Old: "0.0.0.0/0 via nat-b", AbsentNew: true},
+				{Path: "routes[+]", New: "0.0.0.0/0 via nat-a", AbsentOld: true},
+			},
+		},
+		{
+			name:  "references inside other elements read by name",
+			live:  obj(map[string]any{"loadBalancers": []any{map[string]any{"containerPort": int64(8080), "targetGroupRef": ref("prod-api")}}}),
+			after: obj(map[string]any{"loadBalancers": []any{}}),
+			want:  []FieldChange{{Path: "loadBalancers[-]", Old: `{"containerPort":8080,"targetGroupRef":"prod-api"}`, AbsentNew: true}},
+		},
+		{
 			name:  "a policy document AWS reformatted is the same policy",
 			live:  obj(map[string]any{"assumeRolePolicyDocument": `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow"}]}`}),
 			after: obj(map[string]any{"assumeRolePolicyDocument": `{"Statement":[{"Effect":"Allow"}],"Version":"2012-10-17"}`}),

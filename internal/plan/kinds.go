@@ -2,6 +2,8 @@ package plan
 
 import (
 	"strings"
+
+	"github.com/docuflow/docuflow-operator/internal/desired"
 )
 
 // createWords says what creating a child of a kind means in AWS, from the
@@ -59,8 +61,11 @@ var deleteWords = map[string]func(live map[string]any) (string, bool){
 		return "the database is deleted in AWS without a final snapshot: its data is gone", true
 	},
 	"LogGroup": func(map[string]any) (string, bool) { return "its log events are deleted with it", true },
-	"Subnet": func(map[string]any) (string, bool) {
-		return "deleted once nothing is in it: the service's tasks in it stop and start again in the other zones", false
+	"Subnet": func(live map[string]any) (string, bool) {
+		if strings.HasPrefix(tagValue(live, desired.TagComponent), "public-") {
+			return "deleted once nothing is in it: the load balancer and the zone's NAT gateway leave it first", false
+		}
+		return "deleted once nothing is in it: the service's tasks in it stop and ECS starts them in the other zones", false
 	},
 	"NATGateway":       func(map[string]any) (string, bool) { return "deleted once no route uses it", false },
 	"ElasticIPAddress": func(map[string]any) (string, bool) { return "the public address is released for good", false },
@@ -74,7 +79,17 @@ var deleteWords = map[string]func(live map[string]any) (string, bool){
 	"DBParameterGroup": func(map[string]any) (string, bool) { return "settings only, no data", false },
 	"LoadBalancer":     func(map[string]any) (string, bool) { return "the stack's URL stops answering", false },
 	"MetricAlarm":      func(map[string]any) (string, bool) { return "nobody is alerted on it any more", false },
+	"SecurityGroup":    func(map[string]any) (string, bool) { return "deleted once nothing uses it", false },
+	"Role":             func(map[string]any) (string, bool) { return "whoever assumed it loses its permissions", false },
 	"ScalingPolicy":    func(map[string]any) (string, bool) { return "the service no longer scales on it", false },
+}
+
+// tagValue reads an AWS tag of a child.
+func tagValue(obj map[string]any, key string) string {
+	tags, _ := nested(obj, "spec", "tags").([]any)
+	m, _ := tagMap(tags)
+	v, _ := m[key].(string)
+	return v
 }
 
 // str reads a spec field as text.

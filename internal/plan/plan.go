@@ -121,15 +121,10 @@ func Make(in Input) Plan {
 	for i, o := range in.Preview.Desired.Objects {
 		order[desired.KeyOf(o)] = i
 	}
-	changed := map[desired.Key]bool{}
 	for _, w := range in.Preview.Writes {
-		k := desired.Key{Kind: w.Kind, Name: w.Name}
-		c, ok := childChange(w, in.DryRuns[k])
-		if !ok {
-			continue
+		if c, ok := childChange(w, in.DryRuns[desired.Key{Kind: w.Kind, Name: w.Name}]); ok {
+			p.Changes = append(p.Changes, c)
 		}
-		changed[k] = true
-		p.Changes = append(p.Changes, c)
 	}
 	for i, w := range in.Preview.Desired.Waiting {
 		k := desired.Key{Kind: w.Kind, Name: w.Name}
@@ -146,6 +141,10 @@ func Make(in Input) Plan {
 	}
 	serviceMoves(&p, in, live)
 	pairRenames(&p, in.Preview)
+	changed := map[desired.Key]bool{}
+	for _, c := range p.Changes {
+		changed[desired.Key{Kind: c.Kind, Name: c.Name}] = true
+	}
 	for _, o := range in.Preview.Desired.Objects {
 		if k := desired.KeyOf(o); live[k] != nil && !changed[k] {
 			p.Unchanged++
@@ -222,9 +221,17 @@ func childChange(w controllers.PreviewWrite, dr DryRun) (Change, bool) {
 	if after == nil {
 		after = body
 	}
+	var probe bool
+	if w.Body != nil {
+		_, probe = w.Body.GetAnnotations()[desired.AnnotationProbe]
+	}
+	if probe && w.Live != nil {
+		// A gate probe is never in AWS: a change of it changes nothing.
+		return c, false
+	}
 	if w.Live == nil {
 		c.Action, c.WaitsFor = Create, w.WaitsFor
-		if _, probe := w.Body.GetAnnotations()[desired.AnnotationProbe]; probe {
+		if probe {
 			c.Means = append(c.Means, "a gate probe: asks its ACK controller whether the IgnoreFieldDrift feature gate is on; never created in AWS")
 		} else if f := createWords[w.Kind]; f != nil && after != nil {
 			c.Means = append(c.Means, f(after))
@@ -260,6 +267,9 @@ func deletion(obj core.Object) Change {
 	if _, probe := desired.IsProbe(obj); probe {
 		c.Means = append(c.Means, "a gate probe: never in AWS")
 		return c
+	}
+	if !obj.GetDeletionTimestamp().IsZero() {
+		c.Means = append(c.Means, "already being deleted")
 	}
 	if obj.GetAnnotations()[desired.AnnotationDeletionPolicy] == string(ackv1alpha1.DeletionPolicyRetain) {
 		c.Released = true
@@ -362,7 +372,7 @@ func pairRenames(p *Plan, pv controllers.Preview) {
 		}
 		d := &p.Changes[deleted[0]]
 		c.Means = append(c.Means, "takes the place of "+d.Kind+" "+d.Name)
-		d.Means = append(d.Means, "its place is taken by "+c.Kind+" "+c.Name+"; it goes once nothing uses it")
+		d.Means = append(d.Means, "its place is taken by "+c.Kind+" "+c.Name)
 		if kind == "DBParameterGroup" {
 			c.Means = append(c.Means, "the parameter group is swapped: the DBInstance moves to it")
 		}
@@ -400,13 +410,17 @@ func toMap(obj runtime.Object) map[string]any {
 
 // Counts is the plan's summary.
 type Counts struct {
-	Create, Update, Replace, Delete int
+	Create  int `json:"create"`
+	Update  int `json:"update"`
+	Replace int `json:"replace"`
+	Delete  int `json:"delete"`
 	// DataDeletions counts the deletions that take data with them, and
 	// DataUpdates the updates that do (a shorter retention).
-	DataDeletions, DataUpdates int
+	DataDeletions int `json:"dataDeletions"`
+	DataUpdates   int `json:"dataUpdates"`
 	// Errors counts the children the API server refused for another reason
 	// than an immutable field.
-	Errors int
+	Errors int `json:"errors"`
 }
 
 // Counts summarises the plan.

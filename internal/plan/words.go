@@ -59,6 +59,10 @@ var fieldRules = []fieldRule{
 		return "applied immediately (ACK modifies with ApplyImmediately=true): the single instance restarts on the new class: several minutes of downtime"
 	}},
 	{kind: "DBInstance", field: "allocatedStorage", say: func(c fieldContext) string {
+		ann, _ := nested(c.after, "metadata", "annotations").(map[string]any)
+		if drift, _ := ann["services.k8s.aws/ignore-field-drift"].(string); strings.Contains(drift, "spec.allocatedStorage") {
+			return "not sent to RDS: with storage autoscaling ACK ignores allocatedStorage (ignore-field-drift), and RDS grows the volume itself up to maxAllocatedStorage; raise that to allow more"
+		}
 		return "applied immediately: the volume grows online, without downtime; RDS allows the next storage change six hours later at the earliest"
 	}},
 	{kind: "DBInstance", field: "maxAllocatedStorage", means: "the ceiling storage autoscaling may grow the volume to: nothing changes on the instance now"},
