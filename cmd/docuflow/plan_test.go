@@ -379,7 +379,7 @@ func immutablePort(t *testing.T, c client.Client, ns string) {
 		tg := &elbv2v1alpha1.TargetGroup{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "docuflow-prod-api"}}
 		err := c.Patch(ctx, tg, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"port":1}}`)), client.DryRunAll)
 		if !apierrors.IsInvalid(err) {
-			return fmt.Errorf("a dry-run port change: %v", err)
+			return fmt.Errorf("a dry-run port change: %w", err)
 		}
 		return nil
 	})
