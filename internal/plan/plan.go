@@ -16,6 +16,7 @@ import (
 	"github.com/docuflow/docuflow-operator/internal/ack"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
 	"github.com/docuflow/docuflow-operator/internal/desired"
+	"github.com/docuflow/docuflow-operator/internal/writecheck"
 )
 
 // Version is the version of the JSON shape of a Plan.
@@ -245,7 +246,7 @@ func childChange(w controllers.PreviewWrite, dr DryRun) (Change, bool) {
 		c.Fields = append(c.Fields, FieldChange{Path: "grants", Old: w.Revokes, AbsentNew: true,
 			Means: "revoked: granted by hand, and the stack does not grant it (the operator takes it away with a merge patch)"})
 	}
-	if w.Why == "edited by another writer" {
+	if w.Why == string(writecheck.Edited) {
 		c.Means = append(c.Means, "put back: another writer changed a field the operator sets")
 	}
 	if len(c.Fields) == 0 {
@@ -308,12 +309,9 @@ func serviceMoves(p *Plan, in Input, live map[desired.Key]core.Object) {
 		return
 	}
 	running, _ := nested(toMap(liveSvc), "spec", "taskDefinition").(string)
-	for _, c := range in.Children {
-		if ack.KindOf(c) == "TaskDefinition" && c.ACKStatus().ARN() == running && c.GetName() == td.GetName() {
-			return
-		}
-	}
-	if running == "" || live[desired.KeyOf(td)] != nil && live[desired.KeyOf(td)].ACKStatus().ARN() == running {
+	if liveTD := live[desired.KeyOf(td)]; running == "" || liveTD != nil && liveTD.ACKStatus().ARN() != "" {
+		// Registered already: the render names its ARN, and the Service's
+		// dry run shows the move if there is one.
 		return
 	}
 	fc := FieldChange{Path: "taskDefinition", Old: running, New: "TaskDefinition " + td.GetName() + ", once ACK has registered it"}

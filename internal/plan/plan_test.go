@@ -7,17 +7,20 @@ import (
 	"strings"
 	"testing"
 
+	ackv1alpha1 "github.com/aws-controllers-k8s/runtime/apis/core/v1alpha1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/utils/ptr"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/controllers"
 	"github.com/docuflow/docuflow-operator/internal/ack"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
+	ecsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ecs/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/cost"
 	"github.com/docuflow/docuflow-operator/internal/desired"
 	"github.com/docuflow/docuflow-operator/internal/validate"
@@ -49,8 +52,13 @@ func rendered(t *testing.T, stack *platformv1alpha1.DocuFlowStack) (desired.Resu
 		RDSIgnoreFieldDrift: desired.GateOn, ELBv2IgnoreFieldDrift: desired.GateOn,
 		DBSecretARN:       "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1",
 		DBEndpointAddress: "prod-db.abc.us-east-1.rds.amazonaws.com", DBEndpointPort: 5432,
-		ExecutionRoleARN: "arn:aws:iam::123456789012:role/prod-task-execution",
-		AppLogGroupARN:   "arn:aws:logs:us-east-1:123456789012:log-group:app",
+		ExecutionRoleARN:  "arn:aws:iam::123456789012:role/prod-task-execution",
+		AppLogGroupARN:    "arn:aws:logs:us-east-1:123456789012:log-group:app",
+		TaskDefinitionARN: "arn:aws:ecs:us-east-1:123456789012:task-definition/prod-api:1",
+		TargetGroupARN:    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/prod-api/1",
+		SubnetIDs: map[string]string{"docuflow-prod-private-us-east-1a": "subnet-a", "docuflow-prod-private-us-east-1b": "subnet-b",
+			"docuflow-prod-private-us-east-1c": "subnet-c"},
+		SecurityGroupIDs: map[string]string{"docuflow-prod-service-sg": "sg-service"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +104,16 @@ func write(t *testing.T, body, live core.Object) controllers.PreviewWrite {
 }
 
 func key(o core.Object) desired.Key { return desired.KeyOf(o) }
+
+// change finds the change of a kind.
+func change(p Plan, kind string) *Change {
+	for i := range p.Changes {
+		if p.Changes[i].Kind == kind {
+			return &p.Changes[i]
+		}
+	}
+	return nil
+}
 
 func TestEachKindOfChangeIsPlannedAndWorded(t *testing.T) {
 	stack := sampleStack(t)
@@ -232,6 +250,31 @@ func TestEachKindOfChangeIsPlannedAndWorded(t *testing.T) {
 		}
 		if deleted.Action != Delete || !strings.Contains(strings.Join(deleted.Means, "\n"), "deregistered") || p.ExitCode() != ExitClean {
 			t.Errorf("the oldest revision: %+v, exit %d", deleted, p.ExitCode())
+		}
+	})
+
+	t.Run("the Service moves to a new task definition once ACK has registered it", func(t *testing.T) {
+		svc := r["Service"]
+		if svc == nil {
+			t.Fatal("the fixture renders no Service")
+		}
+		running := liveCopy(svc, "", nil)
+		running.(*ecsv1alpha1.Service).Spec.TaskDefinition = ptr.To("arn:aws:ecs:us-east-1:123456789012:task-definition/prod-api-old:3")
+		in := Input{Preview: controllers.Preview{Stack: stack, Desired: desired.Result{Objects: res.Objects}, Writes: []controllers.PreviewWrite{write(t, td, nil)}},
+			Children: []core.Object{running}}
+		p := Make(in)
+		move := change(p, "Service")
+		if move == nil || len(move.Fields) != 1 || move.Fields[0].Path != "taskDefinition" || !strings.Contains(move.Fields[0].New, td.GetName()+", once ACK has registered it") {
+			t.Fatalf("changes %+v: want the Service's move to %s", p.Changes, td.GetName())
+		}
+		// Registered: the render names the new ARN, the Service's own dry
+		// run shows the move, and it is not told twice.
+		registered := liveCopy(td, "", nil)
+		registered.ACKStatus().ACKResourceMetadata = &core.ResourceMetadata{ARN: ptr.To(ackv1alpha1.AWSResourceName("arn:aws:ecs:us-east-1:123456789012:task-definition/prod-api:1"))}
+		in.Children = append(in.Children, registered)
+		in.Preview.Writes = nil
+		if p := Make(in); change(p, "Service") != nil {
+			t.Errorf("a registered task definition's move is added: %+v", p.Changes)
 		}
 	})
 
