@@ -12,13 +12,16 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap/zapcore"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/yaml"
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
@@ -62,6 +65,8 @@ func startPlanCluster(t *testing.T) (client.Client, string) {
 	t.Helper()
 	pc := &planCluster
 	pc.once.Do(func() {
+		// The operator and the simulated ACK log errors only, to stderr.
+		ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
 		env, cfg, err := controlplane.Start()
 		if err != nil {
 			pc.err = fmt.Errorf("%w (run `make envtest` to build the control plane)", err)
