@@ -207,7 +207,7 @@ build-installer: manifests kustomize ## Write the release bundle dist/install.ya
 	go run ./hack/chartgen
 
 .PHONY: kubectl-plugin
-kubectl-plugin: build ## Install the operator binary as the kubectl plugin kubectl-docuflow into bin/ (put bin/ on PATH, then: kubectl docuflow trace STACK -n NAMESPACE).
+kubectl-plugin: build ## Install the operator binary as the kubectl plugin kubectl-docuflow into bin/ (put bin/ on PATH, then: kubectl docuflow trace STACK -n NAMESPACE, kubectl docuflow plan -f FILE).
 	cp bin/docuflow bin/kubectl-docuflow
 
 .PHONY: demo

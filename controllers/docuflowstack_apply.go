@@ -61,69 +61,34 @@ func (r *DocuFlowStackReconciler) listChildren(ctx context.Context, stack *platf
 }
 
 // applyChildren server-side applies every desired child that needs it
-// (writecheck.NeedsWrite: missing, its render changed, its read-only hold flips,
-// or another writer took one of its fields) and whose dependencies allow it:
-// a child is created only once every child it depends on is synced, so ACK
-// never meets an unresolvable reference (which it retries with a back-off of
-// up to 17 minutes) and ECS never a target group no listener forwards to. A
-// Terminal child whose inputs changed since it failed is re-driven.
+// (childWrites) and takes away what a live child grants beyond the render
+// (revokeForeignGrants) first.
 func (r *DocuFlowStackReconciler) applyChildren(ctx context.Context, s *scope) error {
 	now := time.Now().UTC().Truncate(time.Second).Format(time.RFC3339)
-	inputs := r.inputsOf(s)
-	var writes []*unstructured.Unstructured
+	planned := r.childWrites(s)
 	for _, obj := range s.desired.Objects {
-		key := childKey{kindOf(obj), obj.GetName()}
-		live := s.observed[key]
-		if live == nil {
-			if waits := blockedBy(s, obj); waits != "" {
-				s.blocked[key] = waits
-				continue
-			}
-		}
-		setAnnotation(obj, annotationInputs, inputs(obj))
-		if live != nil {
+		if live := s.observed[childKey{kindOf(obj), obj.GetName()}]; live != nil {
 			if err := r.revokeForeignGrants(ctx, s.stack, obj, live); err != nil {
 				return err
 			}
 		}
-		need, why := writecheck.NeedsWrite(obj, live)
-		if live != nil && desired.AdoptionSettled(live) && obj.GetAnnotations()[desired.AnnotationAdoptionPolicy] != "" && !tookOver(s, key) {
-			// ACK adopted it and wrote AWS's values into its spec: the
-			// stack's spec goes back on, in place, unless a difference
-			// cannot change in place.
-			apply, err := r.takeOverAdopted(ctx, s, key, obj, live)
-			if err != nil {
-				return err
-			}
-			if !apply {
-				continue
-			}
-			need, why = true, "adopted: the stack's spec applied in place"
+	}
+	writes := make([]*unstructured.Unstructured, 0, len(planned))
+	for _, w := range planned {
+		if err := r.clearShadowed(ctx, w.live, w.shadowed); err != nil {
+			return err
 		}
-		if !need && live != nil && desired.IsTerminal(live) && live.GetAnnotations()[annotationInputs] != obj.GetAnnotations()[annotationInputs] {
-			// ACK retries a Terminal resource only when its generation
-			// changes: a spec change brings it back to AWS.
-			need, why = true, "re-driven: its inputs changed since it turned Terminal"
-			redrive(obj, obj.GetAnnotations()[annotationInputs])
-		}
-		if !need {
-			continue
-		}
-		if err := controllerutil.SetControllerReference(s.stack, obj, r.Scheme); err != nil {
-			return fmt.Errorf("owning %s %s: %w", kindOf(obj), obj.GetName(), err)
-		}
-		setAnnotation(obj, desired.AnnotationAppliedAt, now)
-		u, err := writecheck.ToUnstructured(obj)
+		u, err := r.applyBody(s, w.obj, now)
 		if err != nil {
 			return err
 		}
-		ctrl.LoggerFrom(ctx).V(1).Info("Writing a child", "kind", key.Kind, "name", key.Name, "why", string(why))
+		ctrl.LoggerFrom(ctx).V(1).Info("Writing a child", "kind", w.key.Kind, "name", w.key.Name, "why", string(w.why))
 		writes = append(writes, u)
 	}
-	// The writes are independent (what depends on what is settled above),
-	// so a few go out at once: a stack created into a busy API server has
-	// its first children sooner. docs/benchmarks.md measures what this buys
-	// and costs. The first failure in time is the one reported.
+	// The writes are independent (what depends on what is settled in
+	// childWrites), so a few go out at once: a stack created into a busy API
+	// server has its first children sooner. docs/benchmarks.md measures what
+	// this buys and costs. The first failure in time is the one reported.
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(cmp.Or(r.ApplyConcurrency, DefaultApplyConcurrency))
 	for _, u := range writes {
@@ -135,6 +100,127 @@ func (r *DocuFlowStackReconciler) applyChildren(ctx context.Context, s *scope) e
 		})
 	}
 	return g.Wait()
+}
+
+// childWrite is one desired child a pass writes, and why.
+type childWrite struct {
+	key  childKey
+	obj  core.Object
+	live core.Object
+	why  writecheck.Why
+	// shadowed are the IDs ACK wrote beside the render's references when
+	// it adopted the child, removed before the write (clearShadowed).
+	shadowed []string
+}
+
+// childWrites decides, without writing, which desired children a pass
+// applies: those that need it (writecheck.NeedsWrite: missing, its render
+// changed, its read-only hold flips, or another writer took one of its
+// fields) and whose dependencies allow it. A child is created only once
+// every child it depends on is synced, so ACK never meets an unresolvable
+// reference (which it retries with a back-off of up to 17 minutes) and ECS
+// never a target group no listener forwards to; the others are recorded in
+// s.blocked. A Terminal child whose inputs changed since it failed is
+// re-driven. Every desired child that is not blocked gets the pass's inputs
+// annotation.
+func (r *DocuFlowStackReconciler) childWrites(s *scope) []childWrite {
+	inputs := r.inputsOf(s)
+	var out []childWrite
+	for _, obj := range s.desired.Objects {
+		key := childKey{kindOf(obj), obj.GetName()}
+		live := s.observed[key]
+		if live == nil {
+			if waits := blockedBy(s, obj); waits != "" {
+				s.blocked[key] = waits
+				continue
+			}
+		}
+		setAnnotation(obj, annotationInputs, inputs(obj))
+		need, why := writecheck.NeedsWrite(obj, live)
+		var shadowed []string
+		if live != nil && desired.AdoptionSettled(live) && obj.GetAnnotations()[desired.AnnotationAdoptionPolicy] != "" && !tookOver(s, key) {
+			// ACK adopted it and wrote AWS's values into its spec: the
+			// stack's spec goes back on, in place, unless a difference
+			// cannot change in place.
+			if !takeOverAdopted(s, key, obj, live) {
+				continue
+			}
+			need, why, shadowed = true, "adopted: the stack's spec applied in place", desired.ShadowedLiterals(obj, live)
+		}
+		if !need && live != nil && desired.IsTerminal(live) && live.GetAnnotations()[annotationInputs] != obj.GetAnnotations()[annotationInputs] {
+			// ACK retries a Terminal resource only when its generation
+			// changes: a spec change brings it back to AWS.
+			need, why = true, "re-driven: its inputs changed since it turned Terminal"
+			redrive(obj, obj.GetAnnotations()[annotationInputs])
+		}
+		if need {
+			out = append(out, childWrite{key: key, obj: obj, live: live, why: why, shadowed: shadowed})
+		}
+	}
+	return out
+}
+
+// applyBody is the body a pass applies for a desired child: the render with
+// the stack as its controller and the time of the write.
+func (r *DocuFlowStackReconciler) applyBody(s *scope, obj core.Object, now string) (*unstructured.Unstructured, error) {
+	if err := controllerutil.SetControllerReference(s.stack, obj, r.Scheme); err != nil {
+		return nil, fmt.Errorf("owning %s %s: %w", kindOf(obj), obj.GetName(), err)
+	}
+	setAnnotation(obj, desired.AnnotationAppliedAt, now)
+	return writecheck.ToUnstructured(obj)
+}
+
+// tookOver reports whether the operator has applied the stack's spec to an
+// adopted child already (status.adopted records when).
+func tookOver(s *scope, key childKey) bool {
+	if s.before == nil {
+		return false
+	}
+	for _, a := range s.before.Adopted {
+		if a.Kind == key.Kind && a.Name == key.Name && a.State == platformv1alpha1.AdoptionAdopted && a.AdoptedAt != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// takeOverAdopted records, in s.adoptions, what AWS had that differs from
+// the stack's spec on a child ACK just adopted, and reports whether the spec
+// may be applied to it: not when a difference cannot change in place.
+func takeOverAdopted(s *scope, key childKey, want, live core.Object) bool {
+	entry := &platformv1alpha1.AdoptedStatus{Kind: key.Kind, Name: key.Name, Differences: desired.AdoptionDifferences(want, live)}
+	s.adoptions[key] = entry
+	if hold := desired.AdoptionHold(want, live); hold != "" {
+		entry.State, entry.Message = platformv1alpha1.AdoptionHeld, hold
+		return false
+	}
+	now := metav1.Now()
+	entry.State, entry.AdoptedAt = platformv1alpha1.AdoptionAdopted, &now
+	return true
+}
+
+// clearShadowed removes from an adopted child the IDs ACK wrote beside the
+// render's references (ACK refuses a reference and its ID side by side), by
+// a JSON merge patch: server-side apply leaves another writer's fields
+// alone.
+func (r *DocuFlowStackReconciler) clearShadowed(ctx context.Context, live core.Object, fields []string) error {
+	if live == nil || len(fields) == 0 {
+		return nil
+	}
+	spec := map[string]any{}
+	for _, f := range fields {
+		spec[f] = nil
+	}
+	raw, err := json.Marshal(map[string]any{"spec": spec})
+	if err != nil {
+		return fmt.Errorf("encoding the IDs to remove from %s: %w", childName(live), err)
+	}
+	// A copy: live is the cache's object, and the answer is decoded into it.
+	if err := r.Patch(ctx, live.DeepCopyObject().(client.Object), client.RawPatch(types.MergePatchType, raw), client.FieldOwner(FieldManager)); err != nil {
+		return fmt.Errorf("removing the IDs ACK wrote beside the references of adopted %s: %w", childName(live), err)
+	}
+	ctrl.LoggerFrom(ctx).Info("Applying the stack's spec to an adopted resource", "kind", kindOf(live), "name", live.GetName(), "removed", fields)
+	return nil
 }
 
 // revokeForeignGrants takes away what a live child grants beyond the stack's
@@ -157,50 +243,6 @@ func (r *DocuFlowStackReconciler) revokeForeignGrants(ctx context.Context, stack
 	ctrl.LoggerFrom(ctx).Info("Revoked a grant the stack does not make", "kind", kindOf(live), "name", live.GetName(), "grant", what)
 	r.Recorder.Eventf(stack, nil, "Warning", "GrantRevoked", "Apply", "%s", eventNote(fmt.Sprintf("%s carried %s, which the stack does not grant; removed.", childName(live), what)))
 	return nil
-}
-
-// tookOver reports whether the operator has applied the stack's spec to an
-// adopted child already (status.adopted records when).
-func tookOver(s *scope, key childKey) bool {
-	if s.before == nil {
-		return false
-	}
-	for _, a := range s.before.Adopted {
-		if a.Kind == key.Kind && a.Name == key.Name && a.State == platformv1alpha1.AdoptionAdopted && a.AdoptedAt != nil {
-			return true
-		}
-	}
-	return false
-}
-
-// takeOverAdopted records what AWS had that differs from the stack's spec on
-// a child ACK just adopted, and reports whether the spec may be applied to
-// it. Before it is, the IDs ACK wrote where the render has references are
-// removed: ACK refuses a reference and its ID side by side.
-func (r *DocuFlowStackReconciler) takeOverAdopted(ctx context.Context, s *scope, key childKey, want, live core.Object) (bool, error) {
-	entry := &platformv1alpha1.AdoptedStatus{Kind: key.Kind, Name: key.Name, Differences: desired.AdoptionDifferences(want, live)}
-	s.adoptions[key] = entry
-	if hold := desired.AdoptionHold(want, live); hold != "" {
-		entry.State, entry.Message = platformv1alpha1.AdoptionHeld, hold
-		return false, nil
-	}
-	if shadowed := desired.ShadowedLiterals(want, live); len(shadowed) > 0 {
-		spec := map[string]any{}
-		for _, f := range shadowed {
-			spec[f] = nil
-		}
-		raw, err := json.Marshal(map[string]any{"spec": spec})
-		if err != nil {
-			return false, fmt.Errorf("encoding the IDs to remove from %s: %w", childName(live), err)
-		}
-		if err := r.Patch(ctx, live.DeepCopyObject().(client.Object), client.RawPatch(types.MergePatchType, raw), client.FieldOwner(FieldManager)); err != nil {
-			return false, fmt.Errorf("removing the IDs ACK wrote beside the references of adopted %s: %w", childName(live), err)
-		}
-	}
-	now := metav1.Now()
-	entry.State, entry.AdoptedAt = platformv1alpha1.AdoptionAdopted, &now
-	ctrl.LoggerFrom(ctx).Info("Applying the stack's spec to an adopted resource", "kind", key.Kind, "name", key.Name, "differences", entry.Differences)
-	return true, nil
 }
 
 // annotationInputs records, on every child, a fingerprint of what it was
@@ -315,9 +357,6 @@ func childFactsOf(s *scope, now time.Time) []childFacts {
 		if w, ok := s.blocked[childKey{out[i].Kind, out[i].Name}]; ok && out[i].WaitsFor == "" {
 			out[i].WaitsFor = w
 		}
-		if a := s.adoptions[childKey{out[i].Kind, out[i].Name}]; a != nil && a.State == platformv1alpha1.AdoptionHeld {
-			out[i].Held = a.Message
-		}
 		var due time.Duration
 		out[i].Silent, due = desired.Silence(out[i].Live, now)
 		if due > 0 && (s.silenceDue == 0 || due < s.silenceDue) {
@@ -353,16 +392,7 @@ const keptTaskDefinitions = 3
 // their security group; groups whose rules name each other together), the
 // rest on a later pass.
 func (r *DocuFlowStackReconciler) pruneChildren(ctx context.Context, s *scope) error {
-	want := map[childKey]bool{}
-	for _, obj := range s.desired.Objects {
-		want[childKey{kindOf(obj), obj.GetName()}] = true
-	}
-	for _, w := range s.desired.Waiting {
-		want[childKey{w.Kind, w.Name}] = true
-	}
-	for _, k := range previousTaskDefinitions(s, want) {
-		want[k] = true
-	}
+	want := s.wanted()
 	leaving := func(k desired.Key) bool {
 		obj := s.observed[childKey{k.Kind, k.Name}]
 		return !want[childKey{k.Kind, k.Name}] || (obj != nil && !obj.GetDeletionTimestamp().IsZero())
@@ -380,6 +410,23 @@ func (r *DocuFlowStackReconciler) pruneChildren(ctx context.Context, s *scope) e
 		log.Info("Pruned a child that is no longer desired", "kind", key.Kind, "name", key.Name)
 	}
 	return nil
+}
+
+// wanted is the set of children a pass keeps: the desired ones, those that
+// only wait to be rendered again, and the previous task definitions kept
+// for a rollback. Every other child is pruned.
+func (s *scope) wanted() map[childKey]bool {
+	want := map[childKey]bool{}
+	for _, obj := range s.desired.Objects {
+		want[childKey{kindOf(obj), obj.GetName()}] = true
+	}
+	for _, w := range s.desired.Waiting {
+		want[childKey{w.Kind, w.Name}] = true
+	}
+	for _, k := range previousTaskDefinitions(s, want) {
+		want[k] = true
+	}
+	return want
 }
 
 // trackTaskDefinitions records the desired task definition at the head of

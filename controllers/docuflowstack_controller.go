@@ -221,10 +221,7 @@ func (r *DocuFlowStackReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		}
 	}
 
-	inputs := desired.ReadBuildInputs(stack, s.observedList())
-	inputs.Platform = r.Platform
-	s.desired, err = desired.Build(stack, inputs)
-	if err != nil {
+	if s.desired, err = r.render(s); err != nil {
 		s.facts.InvalidSpec = err
 		reconcileErrors.WithLabelValues("spec").Inc()
 		return ctrl.Result{}, reconcile.TerminalError(err)

@@ -1,8 +1,8 @@
 // Command docuflow is the DocuFlowStack operator, the image's binary:
-// `docuflow manager` runs the controller manager in a cluster and `docuflow
-// trace` shows a stack and its children as a tree. Installed on PATH as
-// kubectl-docuflow, it is also the kubectl plugin `kubectl docuflow`. It
-// links no simulator, envtest or fake client (a test checks): the demo and
+// `docuflow manager` runs the controller manager in a cluster, `docuflow
+// trace` shows a stack and its children as a tree and `docuflow plan` what
+// applying a stack would do. Installed on PATH as kubectl-docuflow, it is
+// also the kubectl plugin `kubectl docuflow`. It links no simulator, envtest or fake client (a test checks): the demo and
 // render, which need the simulator, are cmd/docuflow-dev.
 package main
 
@@ -17,6 +17,8 @@ const usage = `NAME: the DocuFlowStack operator
 Usage:
   NAME manager [flags]        run the controller manager against the current cluster
   NAME trace [flags] STACK    show a stack and its ACK children as a tree; exit 3 when it is not Ready
+  NAME plan -f FILE [flags]   what applying a stack would do, child by child, in AWS's terms;
+                              exit 2 when it replaces a resource or deletes data, 1 when refused
 
 The demo (an embedded control plane, no cloud) and render are docuflow-dev:
 make demo, or go run ./cmd/docuflow-dev demo|render.
@@ -40,6 +42,8 @@ func main() {
 		os.Exit(2)
 	case "trace":
 		err = runTrace(os.Args[2:], os.Stdout, os.Stderr)
+	case "plan":
+		err = runPlan(os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
 	case "-h", "--help", "help":
 		fmt.Print(help)
 		return

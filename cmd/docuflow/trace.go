@@ -148,9 +148,12 @@ func useColor(mode string, out io.Writer) (bool, error) {
 func exitCode(err error) int {
 	var nr errNotReady
 	var ue usageError
+	var pe planExit
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &pe):
+		return pe.code
 	case errors.As(err, &nr):
 		return exitNotReady
 	case errors.As(err, &ue):

@@ -211,7 +211,7 @@ func TestTheKubectlPluginIsTheSameBinary(t *testing.T) {
 	if err != nil {
 		t.Fatalf("kubectl-docuflow help: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "kubectl docuflow trace [flags] STACK") {
+	if !strings.Contains(string(out), "kubectl docuflow trace [flags] STACK") || !strings.Contains(string(out), "kubectl docuflow plan -f FILE [flags]") {
 		t.Errorf("the plugin's help does not speak as kubectl docuflow:\n%s", out)
 	}
 	cmd := exec.Command(bin, "trace")

@@ -119,36 +119,44 @@ type Child struct {
 	Deleting bool `json:"deleting,omitempty"`
 }
 
-// Read fetches a stack and its ACK children: every object of a mirrored ACK
-// kind in the stack's namespace that carries the stack's label and names the
-// stack as its controlling owner. A kind whose CRD is not installed has no
-// children and is listed in MissingKinds.
+// Read fetches a stack and its ACK children (ReadChildren).
 func Read(ctx context.Context, c client.Reader, namespace, name string) (Snapshot, error) {
 	stack := &platformv1alpha1.DocuFlowStack{}
 	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, stack); err != nil {
 		return Snapshot{}, fmt.Errorf("reading DocuFlowStack %s/%s: %w", namespace, name, err)
 	}
-	snap := Snapshot{Stack: stack}
+	children, missing, err := ReadChildren(ctx, c, stack)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	return Snapshot{Stack: stack, Children: children, MissingKinds: missing}, nil
+}
+
+// ReadChildren lists a stack's ACK children: every object of a mirrored ACK
+// kind in the stack's namespace that carries the stack's label and names the
+// stack as its controlling owner, in the order of ack.Kinds. A kind whose
+// CRD is not installed has no children and is returned in missingKinds.
+func ReadChildren(ctx context.Context, c client.Reader, stack *platformv1alpha1.DocuFlowStack) (children []core.Object, missingKinds []string, err error) {
 	sel := client.MatchingLabels{desired.LabelStack: desired.Labels(stack)[desired.LabelStack]}
 	for _, kind := range ack.Kinds() {
 		list, err := ack.NewList(kind)
 		if err != nil {
-			return Snapshot{}, err
+			return nil, nil, err
 		}
-		if err := c.List(ctx, list, client.InNamespace(namespace), sel); err != nil {
+		if err := c.List(ctx, list, client.InNamespace(stack.Namespace), sel); err != nil {
 			if meta.IsNoMatchError(err) {
-				snap.MissingKinds = append(snap.MissingKinds, ack.KindOf(kind))
+				missingKinds = append(missingKinds, ack.KindOf(kind))
 				continue
 			}
-			return Snapshot{}, fmt.Errorf("listing the %s children of DocuFlowStack %s/%s: %w", ack.KindOf(kind), namespace, name, err)
+			return nil, nil, fmt.Errorf("listing the %s children of DocuFlowStack %s/%s: %w", ack.KindOf(kind), stack.Namespace, stack.Name, err)
 		}
 		for _, item := range ack.Items(list) {
 			if desired.IsChildOf(item, stack) {
-				snap.Children = append(snap.Children, item)
+				children = append(children, item)
 			}
 		}
 	}
-	return snap, nil
+	return children, missingKinds, nil
 }
 
 // New builds the tree of a stack from what Read found, at the given time.
