@@ -332,7 +332,7 @@ func TestTheCostDifference(t *testing.T) {
 	for _, want := range []string{
 		"Monthly cost: $1,098.55 → $1,613.20 (+$514.65)",
 		"  database: $98.55 → $613.20 (+$514.65)",
-		"(AWS price list, us-east-1, prices as of 2026-11-01)",
+		"(us-east-1 prices as of 2026-11-01, from the table in internal/cost/prices.yaml; its sources: docuflow-dev render --cost)",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("the cost lacks %q:\n%s", want, b.String())

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -151,17 +152,10 @@ func writeCost(b *strings.Builder, d *CostDelta) {
 	for _, f := range d.Families {
 		fmt.Fprintf(b, "  %s: %s → %s (%s)\n", f.Family, usd(f.BeforeUSD), usd(f.AfterUSD), signed(f.AfterUSD-f.BeforeUSD))
 	}
-	var src []string
-	for _, s := range []string{d.Source, d.Region} {
-		if s != "" {
-			src = append(src, s)
-		}
-	}
+	// The prices' sources are long (render --cost and -o json carry them);
+	// the plan names the table and its date.
 	if d.PricesAsOf != "" {
-		src = append(src, "prices as of "+d.PricesAsOf)
-	}
-	if len(src) > 0 {
-		fmt.Fprintf(b, "  (%s)\n", strings.Join(src, ", "))
+		fmt.Fprintf(b, "  (%s prices as of %s, from the table in internal/cost/prices.yaml; its sources: docuflow-dev render --cost)\n", cmp.Or(d.Region, "the region's"), d.PricesAsOf)
 	}
 }
 
