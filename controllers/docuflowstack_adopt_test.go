@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -135,8 +136,11 @@ func TestAStackAdoptsWhatTerraformBuiltAppliesItsSpecInPlaceAndKeepsItOnDeletion
 		t.Fatal(err)
 	}
 	eventually(t, 90*time.Second, "the stack gone", func() error {
-		if err := k8s.Get(context.Background(), key, &platformv1alpha1.DocuFlowStack{}); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("still there (%v)", err)
+		switch err := k8s.Get(context.Background(), key, &platformv1alpha1.DocuFlowStack{}); {
+		case err == nil:
+			return errors.New("still there")
+		case !apierrors.IsNotFound(err):
+			return fmt.Errorf("reading it: %w", err)
 		}
 		return nil
 	})

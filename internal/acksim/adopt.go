@@ -42,7 +42,7 @@ func (r *reconciler) adopt(ctx context.Context, key objKey, obj core.Object, now
 		markTerminalOnly(st, fmt.Sprintf("invalid adoption fields: %q", ann[annotationAdoptionFields]), now)
 		return true, ctrl.Result{}, nil
 	}
-	id := adoptionID(key.kind, fields)
+	id := adoptionID(fields)
 	spec, ok := r.sim.existingSpec(key.kind, id)
 	if !ok {
 		// The runtime returns AdoptedResourceNotFound with no resource, and
@@ -93,7 +93,7 @@ func (r *reconciler) adopt(ctx context.Context, key objKey, obj core.Object, now
 // adoptionID is the value of the adoption field that names the resource: the
 // runtime's PopulateResourceFromAnnotation reads one primary field per kind
 // (an ECS service's cluster comes with its name).
-func adoptionID(kind string, fields map[string]string) string {
+func adoptionID(fields map[string]string) string {
 	for _, k := range []string{"vpcID", "subnetID", "internetGatewayID", "dbInstanceIdentifier", "name", "id", "arn"} {
 		if v, ok := fields[k]; ok {
 			return v
