@@ -185,15 +185,26 @@ func TestAnAdoptedVPCOfAnotherRangeIsHeldAndSaysWhy(t *testing.T) {
 	eventually(t, 60*time.Second, "the VPC held", func() error {
 		s := getStack(t, key)
 		i := slices.IndexFunc(s.Status.Adopted, func(a platformv1alpha1.AdoptedStatus) bool { return a.Kind == "VPC" })
-		c := meta.FindStatusCondition(s.Status.Conditions, platformv1alpha1.ConditionNetworkReady)
-		if i < 0 || s.Status.Adopted[i].State != platformv1alpha1.AdoptionHeld || c == nil || c.Reason != platformv1alpha1.ReasonAdoptionHeld || !strings.Contains(c.Message, "10.99.0.0/16") {
-			return fmt.Errorf("status.adopted %+v, NetworkReady %+v", s.Status.Adopted, c)
+		c := meta.FindStatusCondition(s.Status.Conditions, platformv1alpha1.ConditionStalled)
+		if i < 0 || s.Status.Adopted[i].State != platformv1alpha1.AdoptionHeld || c == nil || c.Status != "True" || c.Reason != platformv1alpha1.ReasonAdoptionHeld || !strings.Contains(c.Message, "10.99.0.0/16") {
+			return fmt.Errorf("status.adopted %+v, Stalled %+v", s.Status.Adopted, c)
 		}
 		return nil
 	})
-	// The VPC keeps AWS's range: the stack's was not applied.
+	// The VPC keeps AWS's range: the stack's was not applied. Nothing is
+	// built in it either, and the database is left as AWS has it.
 	if got := derefAll(only[*ec2v1alpha1.VPC](t, key).Spec.CIDRBlocks); !slices.Equal(got, []string{"10.99.0.0/16"}) {
 		t.Errorf("the held VPC's blocks are %v", got)
+	}
+	for _, o := range children(t, key) {
+		if k := kindOf(o); k == "SecurityGroup" || k == "NATGateway" || k == "VPCEndpoint" || k == "RouteTable" {
+			t.Errorf("%s %s was created in a held VPC", k, o.GetName())
+		}
+	}
+	for _, o := range children(t, key) {
+		if db, ok := o.(*rdsv1alpha1.DBInstance); ok && ptr.Deref(db.Spec.DBInstanceClass, "") != "db.t3.micro" {
+			t.Errorf("the database of a held adoption was changed to %s", ptr.Deref(db.Spec.DBInstanceClass, ""))
+		}
 	}
 }
 

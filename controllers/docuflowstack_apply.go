@@ -126,6 +126,13 @@ type childWrite struct {
 func (r *DocuFlowStackReconciler) childWrites(s *scope) []childWrite {
 	inputs := r.inputsOf(s)
 	var out []childWrite
+	adoptionsSettled := true
+	for _, a := range desired.Adoptions(s.stack) {
+		key := childKey{a.Kind, a.Name}
+		if !tookOver(s, key) && !desired.AdoptionSettled(s.observed[key]) {
+			adoptionsSettled = false
+		}
+	}
 	for _, obj := range s.desired.Objects {
 		key := childKey{kindOf(obj), obj.GetName()}
 		live := s.observed[key]
@@ -138,11 +145,22 @@ func (r *DocuFlowStackReconciler) childWrites(s *scope) []childWrite {
 		setAnnotation(obj, annotationInputs, inputs(obj))
 		need, why := writecheck.NeedsWrite(obj, live)
 		var shadowed []string
-		if live != nil && desired.AdoptionSettled(live) && obj.GetAnnotations()[desired.AnnotationAdoptionPolicy] != "" && !tookOver(s, key) {
+		if obj.GetAnnotations()[desired.AnnotationAdoptionPolicy] != "" && !tookOver(s, key) && live != nil {
+			if !desired.AdoptionSettled(live) {
+				continue
+			}
 			// ACK adopted it and wrote AWS's values into its spec: the
 			// stack's spec goes back on, in place, unless a difference
-			// cannot change in place.
+			// cannot change in place. All adopted resources are taken over
+			// in one pass, once ACK has adopted each: one that is held
+			// holds them all (below).
 			if !takeOverAdopted(s, key, obj, live) {
+				continue
+			}
+			if !adoptionsSettled {
+				e := s.adoptions[key]
+				e.State, e.AdoptedAt = platformv1alpha1.AdoptionAdopting, nil
+				e.Message = "Adopted by ACK; the stack's spec goes on once ACK has adopted every resource spec.adopt names."
 				continue
 			}
 			need, why, shadowed = true, "adopted: the stack's spec applied in place", desired.ShadowedLiterals(obj, live)
@@ -156,6 +174,20 @@ func (r *DocuFlowStackReconciler) childWrites(s *scope) []childWrite {
 		if need {
 			out = append(out, childWrite{key: key, obj: obj, live: live, why: why, shadowed: shadowed})
 		}
+	}
+	if held(s) {
+		// A held adoption stops every write of the stack: what else it
+		// would create or change (NAT gateways and security groups in a VPC
+		// of another range, a database moved to other groups) depends on
+		// the resource that must not be taken over. The other take-overs
+		// of this pass wait too.
+		for _, a := range s.adoptions {
+			if a.State != platformv1alpha1.AdoptionHeld {
+				a.State, a.AdoptedAt, a.Differences = platformv1alpha1.AdoptionAdopting, nil, nil
+				a.Message = "Waits: another adopted resource is held (see its entry)."
+			}
+		}
+		return nil
 	}
 	return out
 }
@@ -190,13 +222,23 @@ func tookOver(s *scope, key childKey) bool {
 func takeOverAdopted(s *scope, key childKey, want, live core.Object) bool {
 	entry := &platformv1alpha1.AdoptedStatus{Kind: key.Kind, Name: key.Name, Differences: desired.AdoptionDifferences(want, live)}
 	s.adoptions[key] = entry
-	if hold := desired.AdoptionHold(want, live); hold != "" {
+	if hold := desired.AdoptionHold(s.stack, want, live); hold != "" {
 		entry.State, entry.Message = platformv1alpha1.AdoptionHeld, hold
 		return false
 	}
 	now := metav1.Now()
 	entry.State, entry.AdoptedAt = platformv1alpha1.AdoptionAdopted, &now
 	return true
+}
+
+// held reports whether an adopted child of the pass is held.
+func held(s *scope) bool {
+	for _, a := range s.adoptions {
+		if a.State == platformv1alpha1.AdoptionHeld {
+			return true
+		}
+	}
+	return false
 }
 
 // clearShadowed removes from an adopted child the IDs ACK wrote beside the
@@ -357,6 +399,9 @@ func childFactsOf(s *scope, now time.Time) []childFacts {
 		if w, ok := s.blocked[childKey{out[i].Kind, out[i].Name}]; ok && out[i].WaitsFor == "" {
 			out[i].WaitsFor = w
 		}
+		if a := s.adoptions[childKey{out[i].Kind, out[i].Name}]; a != nil && a.State == platformv1alpha1.AdoptionHeld {
+			out[i].Held = a.Message
+		}
 		var due time.Duration
 		out[i].Silent, due = desired.Silence(out[i].Live, now)
 		if due > 0 && (s.silenceDue == 0 || due < s.silenceDue) {
@@ -392,6 +437,9 @@ const keptTaskDefinitions = 3
 // their security group; groups whose rules name each other together), the
 // rest on a later pass.
 func (r *DocuFlowStackReconciler) pruneChildren(ctx context.Context, s *scope) error {
+	if held(s) {
+		return nil
+	}
 	want := s.wanted()
 	leaving := func(k desired.Key) bool {
 		obj := s.observed[childKey{k.Kind, k.Name}]

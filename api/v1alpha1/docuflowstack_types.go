@@ -141,34 +141,40 @@ type DocuFlowStackSpec struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.vpcID) || has(self.internetGatewayID)",message="internetGatewayID is required with vpcID: a VPC has one internet gateway, and the stack cannot attach a second",fieldPath=.internetGatewayID
 // +kubebuilder:validation:XValidation:rule="!has(self.internetGatewayID) || has(self.vpcID)",message="internetGatewayID needs vpcID: the gateway is adopted with its VPC",fieldPath=.vpcID
 // +kubebuilder:validation:XValidation:rule="!has(self.subnets) || has(self.vpcID)",message="subnets need vpcID: subnets are adopted with their VPC",fieldPath=.vpcID
+// +kubebuilder:validation:XValidation:rule="!has(self.subnets) || self.subnets.all(s, s.publicSubnetID != s.privateSubnetID && self.subnets.exists_one(t, t.publicSubnetID == s.publicSubnetID) && self.subnets.exists_one(t, t.privateSubnetID == s.privateSubnetID) && !self.subnets.exists(t, t.privateSubnetID == s.publicSubnetID))",message="every adopted subnet ID must appear once: a subnet is either public or private, in one zone",fieldPath=.subnets
 // +kubebuilder:validation:XValidation:rule="!has(self.dbInstanceIdentifier) || has(self.vpcID)",message="dbInstanceIdentifier needs vpcID: a database stays in its VPC, so the stack adopts that VPC and its subnets too",fieldPath=.vpcID
 type AdoptSpec struct {
 	// VPCID is the VPC to adopt, for example vpc-0a1b2c3d4e5f67890. Its
 	// IPv4 CIDR must be network.vpcCIDR: a VPC's range cannot change.
 	// +kubebuilder:validation:Pattern=`^vpc-[0-9a-f]{8,17}$`
 	// +optional
+	// +kubebuilder:validation:MaxLength=21
 	VPCID string `json:"vpcID,omitempty"`
 
 	// InternetGatewayID is the VPC's internet gateway, for example
 	// igw-0a1b2c3d4e5f67890.
 	// +kubebuilder:validation:Pattern=`^igw-[0-9a-f]{8,17}$`
 	// +optional
+	// +kubebuilder:validation:MaxLength=21
 	InternetGatewayID string `json:"internetGatewayID,omitempty"`
 
 	// Subnets are the VPC's subnets to adopt, a public and a private one per
 	// zone of network.availabilityZones. They keep their CIDR blocks and
-	// zones, which AWS cannot change.
+	// zones, which AWS cannot change. Since adopt cannot change, a stack that
+	// adopts a VPC keeps its zones.
 	// +kubebuilder:validation:MaxItems=6
 	// +listType=map
 	// +listMapKey=zone
 	// +optional
 	Subnets []AdoptedSubnets `json:"subnets,omitempty"`
 
-	// DBInstanceIdentifier is the RDS PostgreSQL instance to adopt, which
+	// DBInstanceIdentifier is the RDS PostgreSQL instance to adopt (RDS
+	// keeps identifiers in lowercase), which
 	// becomes the stack's database (and keeps its identifier, its DB subnet
 	// group, its storage encryption and its master user: none of those
 	// changes in place). It is never replaced.
-	// +kubebuilder:validation:Pattern=`^[a-zA-Z][a-zA-Z0-9-]{0,62}$`
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`
 	// +optional
 	DBInstanceIdentifier string `json:"dbInstanceIdentifier,omitempty"`
 
@@ -186,10 +192,12 @@ type AdoptedSubnets struct {
 	// PublicSubnetID is the zone's public subnet (the load balancer's and the
 	// NAT gateway's), for example subnet-0a1b2c3d4e5f67890.
 	// +kubebuilder:validation:Pattern=`^subnet-[0-9a-f]{8,17}$`
+	// +kubebuilder:validation:MaxLength=24
 	PublicSubnetID string `json:"publicSubnetID"`
 	// PrivateSubnetID is the zone's private subnet (the tasks' and the
 	// database's).
 	// +kubebuilder:validation:Pattern=`^subnet-[0-9a-f]{8,17}$`
+	// +kubebuilder:validation:MaxLength=24
 	PrivateSubnetID string `json:"privateSubnetID"`
 }
 

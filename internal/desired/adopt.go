@@ -14,6 +14,7 @@ import (
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
 	ec2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ec2/v1alpha1"
+	ecsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ecs/v1alpha1"
 	rdsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/rds/v1alpha1"
 )
 
@@ -117,7 +118,40 @@ func (b *builder) markAdopted(objs []core.Object) {
 			x.Spec.CIDRBlock = nil
 			x.Spec.AvailabilityZone = nil
 		case *rdsv1alpha1.DBInstance:
+			// Set when the instance was created, and compared by the rds
+			// controller at every reconcile although ModifyDBInstance
+			// cannot change them: rendered, they would make it modify for
+			// ever. (The database's name is checked, AdoptionHold.)
 			x.Spec.DBSubnetGroupRef = nil
+			x.Spec.MasterUsername = nil
+			x.Spec.StorageEncrypted = nil
+			x.Spec.DBName = nil
+		case *ecsv1alpha1.Cluster:
+			// Sent only by CreateCluster.
+			x.Spec.CapacityProviders = nil
+		}
+		if !b.obs.Adopted[key] {
+			// Until ACK has adopted it, a child names nothing by reference:
+			// ACK resolves references before it adopts and applies them
+			// right after, before the operator could compare (a subnet of
+			// another VPC would lose its route table). ACK writes AWS's IDs
+			// instead, and the references replace them at the take-over.
+			stripRefs(o)
+		}
+	}
+}
+
+// stripRefs clears the top-level reference fields of an object's spec.
+func stripRefs(obj core.Object) {
+	spec := reflect.ValueOf(obj).Elem().FieldByName("Spec")
+	if !spec.IsValid() {
+		return
+	}
+	t := spec.Type()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if strings.HasSuffix(name, "Ref") || strings.HasSuffix(name, "Refs") {
+			spec.Field(i).Set(reflect.Zero(t.Field(i).Type))
 		}
 	}
 }
@@ -139,11 +173,18 @@ func AdoptionSettled(live core.Object) bool {
 }
 
 // AdoptionHold is why the stack's spec must not be applied to an adopted
-// child, or "": a difference that cannot change in place. A VPC's range
-// cannot change (the ec2 controller would associate the stack's block as a
-// second one), and a database's engine, or its major version, is not what an
-// adoption should change behind the user's back.
-func AdoptionHold(want, live core.Object) string {
+// child, or "": a difference that cannot change in place, or that the
+// stack's spec would change for the worse. A VPC's range cannot change (the
+// ec2 controller would associate the stack's block as a second one); a
+// subnet or gateway of another VPC is not the adopted VPC's; a database's
+// engine, major version or name is not what an adoption should change, and
+// RDS refuses to shrink its storage.
+func AdoptionHold(stack *platformv1alpha1.DocuFlowStack, want, live core.Object) string {
+	vpcID := ""
+	if stack.Spec.Adopt != nil {
+		vpcID = stack.Spec.Adopt.VPCID
+	}
+	const keeps = "(deleting this stack keeps every adopted resource)"
 	switch w := want.(type) {
 	case *ec2v1alpha1.VPC:
 		l, ok := live.(*ec2v1alpha1.VPC)
@@ -151,20 +192,37 @@ func AdoptionHold(want, live core.Object) string {
 			return ""
 		}
 		if got, wanted := derefs(l.Spec.CIDRBlocks), derefs(w.Spec.CIDRBlocks); len(got) > 0 && !slices.Equal(got, wanted) {
-			return fmt.Sprintf("the adopted VPC's CIDR is %s, spec.network.vpcCIDR is %s: a VPC's range cannot change, so create the stack again with vpcCIDR %s (deleting this one keeps every adopted resource)",
-				strings.Join(got, ", "), strings.Join(wanted, ", "), got[0])
+			return fmt.Sprintf("the adopted VPC's CIDR is %s, spec.network.vpcCIDR is %s: a VPC's range cannot change, so create the stack again with vpcCIDR %s %s",
+				strings.Join(got, ", "), strings.Join(wanted, ", "), got[0], keeps)
+		}
+	case *ec2v1alpha1.Subnet:
+		if l, ok := live.(*ec2v1alpha1.Subnet); ok && l.Spec.VPCID != nil && *l.Spec.VPCID != vpcID {
+			return fmt.Sprintf("the adopted subnet is in %s, not in the adopted VPC %s", *l.Spec.VPCID, vpcID)
+		}
+	case *ec2v1alpha1.InternetGateway:
+		if l, ok := live.(*ec2v1alpha1.InternetGateway); ok && l.Spec.VPC != nil && *l.Spec.VPC != "" && *l.Spec.VPC != vpcID {
+			return fmt.Sprintf("the adopted internet gateway is attached to %s, not to the adopted VPC %s", *l.Spec.VPC, vpcID)
 		}
 	case *rdsv1alpha1.DBInstance:
 		l, ok := live.(*rdsv1alpha1.DBInstance)
 		if !ok {
 			return ""
 		}
+		s := Resolve(stack)
 		if l.Spec.Engine != nil && w.Spec.Engine != nil && *l.Spec.Engine != *w.Spec.Engine {
 			return fmt.Sprintf("the adopted database's engine is %s, not %s: only a PostgreSQL instance can be adopted", *l.Spec.Engine, *w.Spec.Engine)
 		}
 		if l.Spec.EngineVersion != nil && w.Spec.EngineVersion != nil && major(*l.Spec.EngineVersion) != major(*w.Spec.EngineVersion) {
-			return fmt.Sprintf("the adopted database runs PostgreSQL %s, spec.database.engineVersion is %s: set engineVersion to %s to adopt it, and upgrade the major version afterwards, deliberately",
-				*l.Spec.EngineVersion, *w.Spec.EngineVersion, *l.Spec.EngineVersion)
+			return fmt.Sprintf("the adopted database runs PostgreSQL %s, spec.database.engineVersion is %s: an adoption does not change the major version, so create the stack again with engineVersion %s %s, and upgrade afterwards, deliberately",
+				*l.Spec.EngineVersion, *w.Spec.EngineVersion, *l.Spec.EngineVersion, keeps)
+		}
+		if l.Spec.DBName != nil && *l.Spec.DBName != s.DatabaseName {
+			return fmt.Sprintf("the adopted instance's database is %q, spec.database.databaseName is %q: DocuFlow would connect to a database that does not exist, so create the stack again with databaseName %q %s",
+				*l.Spec.DBName, s.DatabaseName, *l.Spec.DBName, keeps)
+		}
+		if l.Spec.AllocatedStorage != nil && w.Spec.AllocatedStorage != nil && *l.Spec.AllocatedStorage > *w.Spec.AllocatedStorage {
+			return fmt.Sprintf("the adopted database has %d GiB, spec.database.storageGiB is %d: RDS does not shrink storage, so set storageGiB (and maxStorageGiB) to at least %d",
+				*l.Spec.AllocatedStorage, *w.Spec.AllocatedStorage, *l.Spec.AllocatedStorage)
 		}
 	}
 	return ""
@@ -278,7 +336,8 @@ func compact(v any) string {
 // AdoptionRetained are the children a stack's deletion keeps in AWS because
 // of what it adopted, whatever its deletionPolicy: the adopted resources
 // themselves; with a VPC, every route table too (AWS refuses to delete a
-// route table a subnet is associated with, and the adopted subnets stay);
+// route table a subnet is associated with, and the adopted subnets stay)
+// and the NAT gateways with their addresses (the private subnets' egress);
 // with a database, what Retained keeps for one (its groups and security
 // groups, which AWS will not delete while the database uses them).
 func AdoptionRetained(stack *platformv1alpha1.DocuFlowStack) []Key {
@@ -291,9 +350,16 @@ func AdoptionRetained(stack *platformv1alpha1.DocuFlowStack) []Key {
 		return out
 	}
 	if a.VPCID != "" {
+		// The adopted subnets keep the stack's route tables, and the NAT
+		// gateways those route through: deleted, the private subnets would
+		// lose their egress without a word.
 		out = append(out, Key{"RouteTable", Name(stack.Name, componentPublicRoutes, KubernetesName)})
 		for _, z := range stack.Spec.Network.AvailabilityZones {
-			out = append(out, Key{"RouteTable", Name(stack.Name, privateRoutesComponent(zone{name: z}), KubernetesName)})
+			zz := zone{name: z}
+			out = append(out,
+				Key{"RouteTable", Name(stack.Name, privateRoutesComponent(zz), KubernetesName)},
+				Key{"NATGateway", Name(stack.Name, natComponent(zz), KubernetesName)},
+				Key{"ElasticIPAddress", Name(stack.Name, natEIPComponent(zz), KubernetesName)})
 		}
 	}
 	if a.DBInstanceIdentifier != "" {

@@ -64,6 +64,28 @@ func TestAdoptedChildrenCarryACKsAdoptionAndKeepWhatCannotChangeInPlace(t *testi
 	if ptr.Deref(db.Spec.DBInstanceIdentifier, "") != "terraform-db" || db.Spec.DBSubnetGroupRef != nil {
 		t.Errorf("adopted database: identifier %q, subnet group %v", ptr.Deref(db.Spec.DBInstanceIdentifier, ""), db.Spec.DBSubnetGroupRef)
 	}
+	if db.Spec.MasterUsername != nil || db.Spec.DBName != nil || db.Spec.StorageEncrypted != nil {
+		t.Errorf("the adopted database states what ModifyDBInstance cannot change: user %v, name %v, encrypted %v", db.Spec.MasterUsername, db.Spec.DBName, db.Spec.StorageEncrypted)
+	}
+	// Until ACK has adopted them, the adopted children name nothing by
+	// reference; once it has, they do.
+	if db.Spec.VPCSecurityGroupRefs != nil || db.Spec.DBParameterGroupRef != nil {
+		t.Errorf("the database names its groups by reference before ACK adopted it")
+	}
+	for _, sub := range ofKind[*ec2v1alpha1.Subnet](objs) {
+		if sub.Spec.VPCRef != nil || sub.Spec.RouteTableRefs != nil {
+			t.Errorf("subnet %s names its VPC or route table by reference before ACK adopted it", sub.Name)
+		}
+	}
+	obs := observedAll()
+	obs.Adopted = map[Key]bool{}
+	for _, a := range adoptions {
+		obs.Adopted[a.Key] = true
+	}
+	adopted := mustBuild(t, stack, obs).Objects
+	if d := ofKind[*rdsv1alpha1.DBInstance](adopted)[0]; len(d.Spec.VPCSecurityGroupRefs) != 1 || d.Spec.DBParameterGroupRef == nil {
+		t.Errorf("the adopted database does not name the stack's groups: %v, %v", d.Spec.VPCSecurityGroupRefs, d.Spec.DBParameterGroupRef)
+	}
 	if name := ptr.Deref(ofKind[*ecsv1alpha1.Cluster](objs)[0].Spec.Name, ""); name != "terraform-cluster" {
 		t.Errorf("adopted cluster named %q", name)
 	}
@@ -99,7 +121,12 @@ func mapValues(m map[string]string) []string {
 
 func TestWhatAnAdoptionFindsIsComparedHeldOrTakenBack(t *testing.T) {
 	stack := newStack("prod", withAdoption())
-	objs := mustBuild(t, stack, observedAll()).Objects
+	obs := observedAll()
+	obs.Adopted = map[Key]bool{}
+	for _, a := range Adoptions(stack) {
+		obs.Adopted[a.Key] = true
+	}
+	objs := mustBuild(t, stack, obs).Objects
 	want := ofKind[*rdsv1alpha1.DBInstance](objs)[0]
 
 	live := want.DeepCopy()
@@ -113,21 +140,43 @@ func TestWhatAnAdoptionFindsIsComparedHeldOrTakenBack(t *testing.T) {
 	if got := ShadowedLiterals(want, live); !slices.Equal(got, []string{"dbParameterGroupName", "vpcSecurityGroupIDs"}) {
 		t.Errorf("shadowed literals %v", got)
 	}
-	if hold := AdoptionHold(want, live); hold != "" {
+	if hold := AdoptionHold(stack, want, live); hold != "" {
 		t.Errorf("a class difference holds the database: %s", hold)
 	}
 	live.Spec.EngineVersion = ptr.To("15.7")
-	if hold := AdoptionHold(want, live); !strings.Contains(hold, "PostgreSQL 15.7") {
+	if hold := AdoptionHold(stack, want, live); !strings.Contains(hold, "PostgreSQL 15.7") {
 		t.Errorf("a major version difference does not hold the database: %q", hold)
+	}
+
+	live.Spec.EngineVersion = want.Spec.EngineVersion
+	live.Spec.DBName = ptr.To("app")
+	if hold := AdoptionHold(stack, want, live); !strings.Contains(hold, `databaseName "app"`) {
+		t.Errorf("another database name does not hold the database: %q", hold)
+	}
+	live.Spec.DBName = nil
+	live.Spec.AllocatedStorage = ptr.To(*want.Spec.AllocatedStorage + 100)
+	if hold := AdoptionHold(stack, want, live); !strings.Contains(hold, "RDS does not shrink storage") {
+		t.Errorf("a larger volume does not hold the database: %q", hold)
+	}
+
+	sub := ofKind[*ec2v1alpha1.Subnet](objs)[0]
+	elsewhere := sub.DeepCopy()
+	elsewhere.Spec.VPCID = ptr.To("vpc-0elsewhere")
+	if hold := AdoptionHold(stack, sub, elsewhere); !strings.Contains(hold, "not in the adopted VPC") {
+		t.Errorf("a subnet of another VPC is not held: %q", hold)
+	}
+	elsewhere.Spec.VPCID = ptr.To(stack.Spec.Adopt.VPCID)
+	if hold := AdoptionHold(stack, sub, elsewhere); hold != "" {
+		t.Errorf("a subnet of the adopted VPC is held: %s", hold)
 	}
 
 	vpc := ofKind[*ec2v1alpha1.VPC](objs)[0]
 	other := vpc.DeepCopy()
 	other.Spec.CIDRBlocks = []*string{ptr.To("10.99.0.0/16")}
-	if hold := AdoptionHold(vpc, other); !strings.Contains(hold, "10.99.0.0/16") {
+	if hold := AdoptionHold(stack, vpc, other); !strings.Contains(hold, "10.99.0.0/16") {
 		t.Errorf("another range does not hold the VPC: %q", hold)
 	}
-	if hold := AdoptionHold(vpc, vpc.DeepCopy()); hold != "" {
+	if hold := AdoptionHold(stack, vpc, vpc.DeepCopy()); hold != "" {
 		t.Errorf("the same range holds the VPC: %s", hold)
 	}
 }

@@ -28,6 +28,9 @@ import (
 // observed yet": the children that need it are held back and listed in
 // Result.Waiting.
 type Observed struct {
+	// Adopted are the adopted children ACK has adopted (AdoptionSettled):
+	// only those are rendered with their references (markAdopted).
+	Adopted map[Key]bool
 	// VPCID is the VPC's status.vpcID; the FlowLog needs it because FlowLog
 	// has no reference field for its resource.
 	VPCID string
@@ -155,6 +158,12 @@ func ReadBuildInputs(stack *platformv1alpha1.DocuFlowStack, children []core.Obje
 	for _, c := range children {
 		if c == nil || c.GetNamespace() != stack.Namespace {
 			continue
+		}
+		if AdoptionSettled(c) {
+			if obs.Adopted == nil {
+				obs.Adopted = map[Key]bool{}
+			}
+			obs.Adopted[KeyOf(c)] = true
 		}
 		if !Trusted(stack, c) {
 			// Its values may be another tenant's (a name collision leaves

@@ -22,7 +22,8 @@ import (
 // made here straight in the local AWS, as Terraform would: a VPC with its
 // internet gateway, a public and a private subnet in two zones with
 // Terraform's own route tables, a DB subnet group and security group, a
-// PostgreSQL 16.3 db.t3.micro keeping one day of backups, and an ECS cluster.
+// PostgreSQL 16.3 db.t3.micro, unencrypted, with its own master user,
+// keeping one day of backups, and an ECS cluster.
 type terraformDocuFlow struct {
 	vpc, igw, db, cluster string
 	public, private       []string
@@ -84,7 +85,7 @@ func buildWithTerraform(t *testing.T, name, cidr string, zones []string) terrafo
 	tf.db = name + "-postgres"
 	if _, err := c.rds.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{
 		DBInstanceIdentifier: aws.String(tf.db), DBInstanceClass: aws.String("db.t3.micro"), Engine: aws.String("postgres"), EngineVersion: aws.String("16.3"),
-		AllocatedStorage: aws.Int32(20), StorageEncrypted: aws.Bool(true), MasterUsername: aws.String("docuflow"), ManageMasterUserPassword: aws.Bool(true),
+		AllocatedStorage: aws.Int32(20), StorageEncrypted: aws.Bool(false), MasterUsername: aws.String("tfadmin"), ManageMasterUserPassword: aws.Bool(true),
 		DBSubnetGroupName: aws.String(name + "-db-subnets"), VpcSecurityGroupIds: []string{aws.ToString(sg.GroupId)}, BackupRetentionPeriod: aws.Int32(1), DBName: aws.String("docuflow"),
 	}); err != nil {
 		t.Fatalf("CreateDBInstance: %v", err)

@@ -42,6 +42,18 @@ func BadInputs() []Case {
 			adopted(o)
 			Set(o, "spec.network.availabilityZones", []any{"us-east-1a", "us-east-1b"})
 		}, "spec.adopt.subnets", "must be one of network.availabilityZones"},
+		{"an adopted subnet named twice", func(o map[string]any) {
+			adopted(o)
+			Set(o, "spec.adopt.subnets", []any{
+				map[string]any{"zone": "us-east-1a", "publicSubnetID": "subnet-0a000000000000001", "privateSubnetID": "subnet-0a000000000000002"},
+				map[string]any{"zone": "us-east-1b", "publicSubnetID": "subnet-0a000000000000003", "privateSubnetID": "subnet-0a000000000000001"},
+				map[string]any{"zone": "us-east-1c", "publicSubnetID": "subnet-0a000000000000005", "privateSubnetID": "subnet-0a000000000000006"},
+			})
+		}, "spec.adopt.subnets", "every adopted subnet ID must appear once"},
+		{"an adopted database identifier in capitals", func(o map[string]any) {
+			adopted(o)
+			Set(o, "spec.adopt.dbInstanceIdentifier", "Terraform-DB")
+		}, "spec.adopt.dbInstanceIdentifier", "should match"},
 		{"an adopted database without its VPC", func(o map[string]any) {
 			Set(o, "spec.adopt", map[string]any{"dbInstanceIdentifier": "terraform-docuflow"})
 		}, "spec.adopt.vpcID", "a database stays in its VPC"},
