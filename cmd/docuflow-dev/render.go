@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/docuflow/docuflow-operator/internal/cost"
 	"github.com/docuflow/docuflow-operator/internal/render"
@@ -41,15 +40,7 @@ func runRender(args []string, stdout, stderr io.Writer) error {
 	}
 	stack, err := validate.DocuFlowStack(data)
 	if err != nil {
-		var invalid *validate.InvalidError
-		if errors.As(err, &invalid) {
-			var lines []string
-			for _, e := range invalid.Errors() {
-				lines = append(lines, "  "+e.Error())
-			}
-			return fmt.Errorf("%s is not a valid DocuFlowStack:\n%s", *file, strings.Join(lines, "\n"))
-		}
-		return fmt.Errorf("%s: %w", *file, err)
+		return validate.Explain(*file, err)
 	}
 	if stack.Namespace == "" {
 		stack.Namespace = *namespace

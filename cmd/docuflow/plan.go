@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -91,15 +90,7 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	stack, err := validate.DocuFlowStack(data)
 	if err != nil {
-		var invalid *validate.InvalidError
-		if errors.As(err, &invalid) {
-			var lines []string
-			for _, e := range invalid.Errors() {
-				lines = append(lines, "  "+e.Error())
-			}
-			return fmt.Errorf("%s is not a valid DocuFlowStack:\n%s", *file, strings.Join(lines, "\n"))
-		}
-		return fmt.Errorf("%s: %w", *file, err)
+		return validate.Explain(*file, err)
 	}
 	manifest := &unstructured.Unstructured{}
 	if err := yaml.Unmarshal(data, &manifest.Object); err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
@@ -68,6 +69,21 @@ func (e *InvalidError) Error() string {
 		return "invalid DocuFlowStack"
 	}
 	return agg.Error()
+}
+
+// Explain words an error of DocuFlowStack for a command line: an
+// *InvalidError as "SOURCE is not a valid DocuFlowStack:" and one indented
+// line per problem, anything else as "SOURCE: err".
+func Explain(source string, err error) error {
+	var invalid *InvalidError
+	if errors.As(err, &invalid) {
+		lines := make([]string, 0, len(invalid.Errors()))
+		for _, e := range invalid.Errors() {
+			lines = append(lines, "  "+e.Error())
+		}
+		return fmt.Errorf("%s is not a valid DocuFlowStack:\n%s", source, strings.Join(lines, "\n"))
+	}
+	return fmt.Errorf("%s: %w", source, err)
 }
 
 // DocuFlowStack parses one YAML or JSON DocuFlowStack manifest and checks it

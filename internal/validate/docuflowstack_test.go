@@ -264,3 +264,23 @@ func expectRejection(t *testing.T, stack any, err error, field, says string) {
 		t.Errorf("the error does not say %q:\n%s", says, msg)
 	}
 }
+
+func TestExplainListsOneProblemPerLine(t *testing.T) {
+	obj := sample(t)
+	set(obj, "spec.database.backupRetentionDays", 0)
+	set(obj, "spec.service.containerPort", 65536)
+	_, err := DocuFlowStack(manifest(t, obj))
+	lines := strings.Split(Explain("stack.yaml", err).Error(), "\n")
+	if len(lines) != 3 || lines[0] != "stack.yaml is not a valid DocuFlowStack:" {
+		t.Fatalf("want a heading and two problems, got:\n%s", strings.Join(lines, "\n"))
+	}
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "  spec.") {
+			t.Errorf("problem line %q is not indented under the heading", l)
+		}
+	}
+	_, err = DocuFlowStack([]byte("spec: [unclosed\n"))
+	if got := Explain("stack.yaml", err); !strings.HasPrefix(got.Error(), "stack.yaml: ") || !errors.Is(got, err) {
+		t.Errorf("a parse error is not wrapped with its source: %v", got)
+	}
+}
