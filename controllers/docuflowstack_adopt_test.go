@@ -131,6 +131,18 @@ func TestAStackAdoptsWhatTerraformBuiltAppliesItsSpecInPlaceAndKeepsItOnDeletion
 		t.Errorf("the scalable target names %q, not the adopted cluster", id)
 	}
 
+	// A plan of the converged stack (docuflow plan) takes nothing over
+	// again: the take-over is recorded, so nothing adopted is written.
+	pv := previewOf(t, key)
+	for _, w := range pv.Writes {
+		if w.Body != nil && slices.ContainsFunc(desired.Adoptions(stack), func(a desired.Adoption) bool { return a.Kind == w.Kind && a.Name == w.Name }) {
+			t.Errorf("a plan of the converged stack writes adopted %s %s again: %s", w.Kind, w.Name, w.Why)
+		}
+	}
+	if len(pv.Held) != 0 {
+		t.Errorf("a plan of the converged stack holds %+v", pv.Held)
+	}
+
 	// Deleting the stack gives back what it adopted, whatever its policy.
 	if err := k8s.Delete(context.Background(), stack); err != nil {
 		t.Fatal(err)
@@ -191,6 +203,20 @@ func TestAnAdoptedVPCOfAnotherRangeIsHeldAndSaysWhy(t *testing.T) {
 		}
 		return nil
 	})
+	// A plan says so, and writes nothing.
+	pv := previewOf(t, key)
+	if len(pv.Held) == 0 || pv.Held[0].Kind != "VPC" || !strings.Contains(pv.Held[0].Message, "10.99.0.0/16") {
+		t.Errorf("the plan's held adoptions are %+v, want the VPC's range", pv.Held)
+	}
+	for _, w := range pv.Writes {
+		if w.Body != nil {
+			t.Errorf("the plan of a held adoption writes %s %s: %s", w.Kind, w.Name, w.Why)
+		}
+	}
+	if len(pv.Leaving) != 0 {
+		t.Errorf("the plan of a held adoption deletes %v", pv.Leaving)
+	}
+
 	// The VPC keeps AWS's range: the stack's was not applied. Nothing is
 	// built in it either, and the database is left as AWS has it.
 	if got := derefAll(only[*ec2v1alpha1.VPC](t, key).Spec.CIDRBlocks); !slices.Equal(got, []string{"10.99.0.0/16"}) {
@@ -226,4 +252,19 @@ func derefAll(in []*string) []string {
 		out = append(out, ptr.Deref(p, ""))
 	}
 	return out
+}
+
+// previewOf is what the operator's next pass would do to the stack (what
+// docuflow plan shows), from the stack and its children as they are now.
+func previewOf(t *testing.T, key client.ObjectKey) Preview {
+	t.Helper()
+	var live []core.Object
+	for _, o := range children(t, key) {
+		live = append(live, o)
+	}
+	pv, err := reconciler.Preview(getStack(t, key), live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pv
 }

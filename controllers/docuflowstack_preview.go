@@ -1,7 +1,9 @@
 package controllers
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -33,6 +35,10 @@ type Preview struct {
 	Leaving []desired.Key
 	// Kept are the previous task definitions kept for a rollback.
 	Kept []desired.Key
+	// Held are the adopted children whose take-over is held, because AWS
+	// has a value the stack's spec cannot change in place: while one is,
+	// the pass writes and prunes nothing.
+	Held []platformv1alpha1.AdoptedStatus
 }
 
 // PreviewWrite is one desired child a pass applies.
@@ -63,7 +69,8 @@ func (r *DocuFlowStackReconciler) Preview(stack *platformv1alpha1.DocuFlowStack,
 	if !stack.DeletionTimestamp.IsZero() {
 		return Preview{}, fmt.Errorf("DocuFlowStack %s/%s is being deleted", stack.Namespace, stack.Name)
 	}
-	s := &scope{stack: stack.DeepCopy(), observed: map[childKey]core.Object{}, blocked: map[childKey]string{}}
+	s := &scope{stack: stack.DeepCopy(), before: stack.Status.DeepCopy(), observed: map[childKey]core.Object{},
+		blocked: map[childKey]string{}, adoptions: map[childKey]*platformv1alpha1.AdoptedStatus{}}
 	for _, c := range children {
 		s.observed[childKey{kindOf(c), c.GetName()}] = c
 	}
@@ -85,6 +92,14 @@ func (r *DocuFlowStackReconciler) Preview(stack *platformv1alpha1.DocuFlowStack,
 	for _, w := range r.childWrites(s) {
 		planned[w.key] = w
 	}
+	for _, a := range s.adoptions {
+		if a.State == platformv1alpha1.AdoptionHeld {
+			p.Held = append(p.Held, *a)
+		}
+	}
+	slices.SortFunc(p.Held, func(a, b platformv1alpha1.AdoptedStatus) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name, b.Name))
+	})
 	current := map[childKey]bool{}
 	for _, obj := range s.desired.Objects {
 		key := childKey{kindOf(obj), obj.GetName()}
@@ -92,6 +107,8 @@ func (r *DocuFlowStackReconciler) Preview(stack *platformv1alpha1.DocuFlowStack,
 		live := s.observed[key]
 		w, write := planned[key]
 		waits, blocked := s.blocked[key]
+		// A held adoption creates nothing, even once it would be unblocked.
+		blocked = blocked && len(p.Held) == 0
 		var revokes string
 		if live != nil {
 			_, revokes = desired.ForeignGrants(obj, live)
@@ -117,7 +134,7 @@ func (r *DocuFlowStackReconciler) Preview(stack *platformv1alpha1.DocuFlowStack,
 	}
 	for _, c := range s.observedList() {
 		k := childKey{kindOf(c), c.GetName()}
-		if !want[k] {
+		if !want[k] && len(p.Held) == 0 {
 			p.Leaving = append(p.Leaving, desired.Key{Kind: k.Kind, Name: k.Name})
 		}
 	}

@@ -130,9 +130,10 @@ func Make(in Input) Plan {
 	for i, w := range in.Preview.Desired.Waiting {
 		k := desired.Key{Kind: w.Kind, Name: w.Name}
 		order[k] = len(in.Preview.Desired.Objects) + i
-		if live[k] != nil {
+		if live[k] != nil || len(in.Preview.Held) > 0 {
 			// Rendered before, waiting again (a value it needs is gone):
-			// the operator keeps it as it is.
+			// the operator keeps it as it is. A held adoption creates
+			// nothing.
 			continue
 		}
 		p.Changes = append(p.Changes, Change{Action: Create, Kind: w.Kind, Name: w.Name, Family: w.Family, WaitsFor: w.WaitsFor})
@@ -152,6 +153,9 @@ func Make(in Input) Plan {
 		}
 	}
 	sortChanges(p.Changes, order)
+	for _, h := range in.Preview.Held {
+		p.Notes = append(p.Notes, fmt.Sprintf("The adoption of %s %s is held: %s. The operator writes and deletes nothing else for this stack while it is held.", h.Kind, h.Name, h.Message))
+	}
 	if in.Preview.Stack.Spec.Suspend {
 		p.Notes = append(p.Notes, "The stack is suspended (spec.suspend): the operator changes nothing until it is resumed; this is what it would do then.")
 	}

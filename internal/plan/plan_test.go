@@ -391,3 +391,18 @@ Plan: 0 to create, 1 to update, 0 to replace, 1 to delete (1 holding data).
 		t.Errorf("the text:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
+
+func TestAHeldAdoptionIsNamedInTheNotes(t *testing.T) {
+	stack := sampleStack(t)
+	res, _ := rendered(t, stack)
+	held := platformv1alpha1.AdoptedStatus{Kind: "VPC", Name: "docuflow-prod-vpc", State: platformv1alpha1.AdoptionHeld,
+		Message: "AWS has the VPC in 10.99.0.0/16, the stack in 10.40.0.0/16, and a VPC's range cannot change"}
+	p := Make(Input{Preview: controllers.Preview{Stack: stack, Desired: res, Held: []platformv1alpha1.AdoptedStatus{held}}})
+	want := "The adoption of VPC docuflow-prod-vpc is held: " + held.Message + "."
+	if len(p.Notes) != 1 || !strings.HasPrefix(p.Notes[0], want) {
+		t.Errorf("notes %q, want one starting %q", p.Notes, want)
+	}
+	if p.ExitCode() != ExitClean || len(p.Changes) != 0 {
+		t.Errorf("a held plan exits %d with changes %+v", p.ExitCode(), p.Changes)
+	}
+}
