@@ -172,7 +172,8 @@ type AdoptSpec struct {
 	// keeps identifiers in lowercase), which
 	// becomes the stack's database (and keeps its identifier, its DB subnet
 	// group, its storage encryption and its master user: none of those
-	// changes in place). It is never replaced.
+	// changes in place; and its deletion protection, unless the stack turns
+	// it on). It is never replaced.
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:Pattern=`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`
 	// +optional

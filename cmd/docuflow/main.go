@@ -2,8 +2,9 @@
 // `docuflow manager` runs the controller manager in a cluster, `docuflow
 // trace` shows a stack and its children as a tree and `docuflow plan` what
 // applying a stack would do. Installed on PATH as kubectl-docuflow, it is
-// also the kubectl plugin `kubectl docuflow`. It links no simulator, envtest or fake client (a test checks): the demo and
-// render, which need the simulator, are cmd/docuflow-dev.
+// also the kubectl plugin `kubectl docuflow`. It links no simulator, envtest
+// or fake client (a test checks): the demo and render, which need the
+// simulator, are cmd/docuflow-dev.
 package main
 
 import (

@@ -87,7 +87,8 @@ func (b *builder) dbIdentifier() string {
 
 // markAdopted puts ACK's adoption annotations on the adopted children, and
 // leaves out of their render what AWS cannot change in place, which they keep:
-// a subnet's CIDR block and zone, a database's DB subnet group. Adopted
+// a subnet's CIDR block and zone, a database's DB subnet group; and a
+// database's deletion protection, unless the stack turns it on. Adopted
 // children are kept in AWS when the stack is deleted, whatever its
 // deletionPolicy: they were there before it.
 func (b *builder) markAdopted(objs []core.Object) {
@@ -126,6 +127,12 @@ func (b *builder) markAdopted(objs []core.Object) {
 			x.Spec.MasterUsername = nil
 			x.Spec.StorageEncrypted = nil
 			x.Spec.DBName = nil
+			if x.Spec.DeletionProtection != nil && !*x.Spec.DeletionProtection {
+				// A stack without deletion protection (development) leaves
+				// the adopted database's as AWS has it: an adoption never
+				// weakens what protected a database before it.
+				x.Spec.DeletionProtection = nil
+			}
 		case *ecsv1alpha1.Cluster:
 			// Sent only by CreateCluster.
 			x.Spec.CapacityProviders = nil

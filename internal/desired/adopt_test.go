@@ -111,6 +111,24 @@ func TestAdoptedChildrenCarryACKsAdoptionAndKeepWhatCannotChangeInPlace(t *testi
 	}
 }
 
+func TestAnAdoptedDatabaseKeepsItsDeletionProtection(t *testing.T) {
+	// A development stack turns deletion protection off on its own
+	// database; on an adopted one it leaves AWS's value (ACK wrote it into
+	// the spec when it adopted), so a protected database stays protected.
+	dev := ofKind[*rdsv1alpha1.DBInstance](mustBuild(t, newStack("dev", withDevelopment(), withAdoption()), observedAll()).Objects)[0]
+	if dev.Spec.DeletionProtection != nil {
+		t.Errorf("a development stack states deletion protection %v on the database it adopts", *dev.Spec.DeletionProtection)
+	}
+	own := ofKind[*rdsv1alpha1.DBInstance](mustBuild(t, newStack("dev", withDevelopment()), observedAll()).Objects)[0]
+	if own.Spec.DeletionProtection == nil || *own.Spec.DeletionProtection {
+		t.Errorf("a development stack's own database: deletion protection %v, want false", own.Spec.DeletionProtection)
+	}
+	prod := ofKind[*rdsv1alpha1.DBInstance](mustBuild(t, newStack("prod", withAdoption()), observedAll()).Objects)[0]
+	if !ptr.Deref(prod.Spec.DeletionProtection, false) {
+		t.Errorf("a production stack does not turn deletion protection on for the database it adopts: %v", prod.Spec.DeletionProtection)
+	}
+}
+
 func mapValues(m map[string]string) []string {
 	out := make([]string, 0, len(m))
 	for _, v := range m {

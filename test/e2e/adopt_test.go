@@ -23,7 +23,8 @@ import (
 // internet gateway, a public and a private subnet in two zones with
 // Terraform's own route tables, a DB subnet group and security group, a
 // PostgreSQL 16.3 db.t3.micro, unencrypted, with its own master user,
-// keeping one day of backups, and an ECS cluster.
+// keeping one day of backups, with deletion protection on, and an ECS
+// cluster.
 type terraformDocuFlow struct {
 	vpc, igw, db, cluster string
 	public, private       []string
@@ -87,6 +88,7 @@ func buildWithTerraform(t *testing.T, name, cidr string, zones []string) terrafo
 		DBInstanceIdentifier: aws.String(tf.db), DBInstanceClass: aws.String("db.t3.micro"), Engine: aws.String("postgres"), EngineVersion: aws.String("16.3"),
 		AllocatedStorage: aws.Int32(20), StorageEncrypted: aws.Bool(false), MasterUsername: aws.String("tfadmin"), ManageMasterUserPassword: aws.Bool(true),
 		DBSubnetGroupName: aws.String(name + "-db-subnets"), VpcSecurityGroupIds: []string{aws.ToString(sg.GroupId)}, BackupRetentionPeriod: aws.Int32(1), DBName: aws.String("docuflow"),
+		DeletionProtection: aws.Bool(true),
 	}); err != nil {
 		t.Fatalf("CreateDBInstance: %v", err)
 	}
@@ -99,10 +101,11 @@ func buildWithTerraform(t *testing.T, name, cidr string, zones []string) terrafo
 }
 
 type dbFacts struct {
-	resourceID, class string
-	backups           int32
-	created           time.Time
-	securityGroups    []string
+	resourceID, class  string
+	backups            int32
+	created            time.Time
+	securityGroups     []string
+	deletionProtection bool
 }
 
 func describeDB(t *testing.T, id string) dbFacts {
@@ -112,7 +115,8 @@ func describeDB(t *testing.T, id string) dbFacts {
 		t.Fatalf("describing database %s: %v", id, err)
 	}
 	db := out.DBInstances[0]
-	f := dbFacts{resourceID: aws.ToString(db.DbiResourceId), class: aws.ToString(db.DBInstanceClass), backups: aws.ToInt32(db.BackupRetentionPeriod), created: aws.ToTime(db.InstanceCreateTime)}
+	f := dbFacts{resourceID: aws.ToString(db.DbiResourceId), class: aws.ToString(db.DBInstanceClass), backups: aws.ToInt32(db.BackupRetentionPeriod), created: aws.ToTime(db.InstanceCreateTime),
+		deletionProtection: aws.ToBool(db.DeletionProtection)}
 	for _, g := range db.VpcSecurityGroups {
 		f.securityGroups = append(f.securityGroups, aws.ToString(g.VpcSecurityGroupId))
 	}
@@ -166,6 +170,11 @@ func TestAStackAdoptsWhatTerraformBuiltOnTheRealControllers(t *testing.T) {
 	if db.class != "db.t4g.micro" || db.backups != 7 {
 		t.Errorf("the adopted database has class %s and %d days of backups, want the stack's db.t4g.micro and 7", db.class, db.backups)
 	}
+	// A development stack turns deletion protection off on its own
+	// database, never on one it adopted.
+	if !db.deletionProtection {
+		t.Error("adopting the database with a development stack switched its deletion protection off")
+	}
 	t.Logf("database %s: resource ID %s unchanged; ModifyDBInstance calls while adopting: %d", tf.db, db.resourceID, count(created, "ModifyDBInstance"))
 	// The stack's own security group guards it now: the take-over removed
 	// the IDs ACK wrote beside the stack's references.
@@ -193,8 +202,8 @@ func TestAStackAdoptsWhatTerraformBuiltOnTheRealControllers(t *testing.T) {
 	// Deleting the stack (deletionPolicy Snapshot) keeps what it adopted.
 	deleted := deleteAndWait(t, stack, 10*time.Minute)
 	t.Logf("deleted in %s", deleted.Round(time.Second))
-	if !dbExists(t, tf.db) {
-		t.Error("deleting the stack deleted the adopted database")
+	if !dbExists(t, tf.db) || !describeDB(t, tf.db).deletionProtection {
+		t.Error("deleting the stack deleted the adopted database, or switched its deletion protection off")
 	}
 	if out, err := suite.awsClients.ec2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{tf.vpc}}); err != nil || len(out.Vpcs) != 1 {
 		t.Errorf("deleting the stack deleted the adopted VPC: %v", err)
