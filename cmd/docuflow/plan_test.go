@@ -301,6 +301,9 @@ func TestPlanAgainstAConvergedStack(t *testing.T) {
 		if code != 1 || !strings.Contains(p.Refused, "availability zones cannot be removed") {
 			t.Fatalf("exit %d, refused %q; want 1 and the CRD's message\n%s", code, p.Refused, text)
 		}
+		if p.Check != "" {
+			t.Errorf("the JSON of a refused stack also says %q", p.Check)
+		}
 		for _, want := range []string{
 			"The stack: REFUSED by the API server in a server-side dry run:",
 			"What it would have meant, had the API server accepted it:",

@@ -116,7 +116,9 @@ func Against(ctx context.Context, c client.Client, manifest *unstructured.Unstru
 	}
 	p := Make(Input{Preview: pv, Children: children, DryRuns: runs})
 	p.Refused = refused
-	p.Check = fmt.Sprintf("accepted by the API server (server-side dry run as field manager %q)", o.FieldManager)
+	if refused == "" {
+		p.Check = fmt.Sprintf("accepted by the API server (server-side dry run as field manager %q)", o.FieldManager)
+	}
 	if inferred != "" {
 		p.Notes = append(p.Notes, "IAM permissions boundary "+inferred+", as the stack's live roles carry it (--iam-permissions-boundary says otherwise).")
 	}
@@ -166,6 +168,17 @@ func dryRunChildren(ctx context.Context, c client.Client, writes []controllers.P
 			runs[i] = DryRun{After: u.Object, Err: err}
 			if err != nil {
 				runs[i].After = nil
+			}
+			if w.Live == nil {
+				return nil
+			}
+			live := &unstructured.Unstructured{}
+			live.SetGroupVersionKind(w.Body.GroupVersionKind())
+			switch err := c.Get(gctx, client.ObjectKey{Namespace: w.Body.GetNamespace(), Name: w.Name}, live); {
+			case err == nil:
+				runs[i].Live = live.Object
+			case !apierrors.IsNotFound(err):
+				return fmt.Errorf("reading %s %s: %w", w.Kind, w.Name, err)
 			}
 			return nil
 		})

@@ -63,6 +63,27 @@ func Diff(live, after map[string]any) []FieldChange {
 	return out
 }
 
+// overlay is body applied onto live the way a server-side apply merges
+// maps: body's values win, field by field, and what only live has stays.
+// Lists are body's whole (the kinds' lists are atomic, or owned by one
+// writer).
+func overlay(live, body map[string]any) map[string]any {
+	out := make(map[string]any, len(live)+len(body))
+	for k, v := range live {
+		out[k] = v
+	}
+	for k, bv := range body {
+		lm, lok := live[k].(map[string]any)
+		bm, bok := bv.(map[string]any)
+		if lok && bok {
+			out[k] = overlay(lm, bm)
+			continue
+		}
+		out[k] = bv
+	}
+	return out
+}
+
 // nested reads a value by its path of map keys, nil when absent.
 func nested(m map[string]any, path ...string) any {
 	var cur any = m

@@ -97,6 +97,13 @@ type Change struct {
 type DryRun struct {
 	After map[string]any
 	Err   error
+	// Live is the child as the API server holds it, with every field of
+	// the installed CRD: the mirror types hold only the fields the operator
+	// renders or reads, and ACK writes others (an address's network border
+	// group, a NAT gateway's VPC) back into the spec. Nil for a child that
+	// does not exist, or when it was not read; the plan then compares with
+	// the typed live child.
+	Live map[string]any
 }
 
 // Input is what a plan is made from.
@@ -198,10 +205,12 @@ func childChange(w controllers.PreviewWrite, dr DryRun) (Change, bool) {
 		body = w.Body.Object
 		c.Family = w.Body.GetLabels()[desired.LabelFamily]
 	}
-	var liveMap map[string]any
+	liveMap := dr.Live
 	if w.Live != nil {
 		c.Family = cmp.Or(c.Family, w.Live.GetLabels()[desired.LabelFamily])
-		liveMap = toMap(w.Live)
+		if liveMap == nil {
+			liveMap = toMap(w.Live)
+		}
 	}
 	if dr.Err != nil {
 		if w.Live != nil {
@@ -209,7 +218,11 @@ func childChange(w controllers.PreviewWrite, dr DryRun) (Change, bool) {
 				c.Action, c.Refused = Replace, msg
 				c.Means = append(c.Means, "the ACK CRD refuses a change of "+field+" in place: the operator's apply fails until the child is deleted and created again")
 				if body != nil {
-					c.Fields = describe(w.Kind, body, Diff(liveMap, body))
+					// What the apply would have made of the live child: the
+					// fields other writers own (the targets ACK reads back)
+					// stay.
+					merged := overlay(liveMap, body)
+					c.Fields = describe(w.Kind, merged, Diff(liveMap, merged))
 				}
 				return c, true
 			}
@@ -276,7 +289,10 @@ func deletion(obj core.Object) Change {
 		return c
 	}
 	if !obj.GetDeletionTimestamp().IsZero() {
+		// Not this change's doing: it deletes nothing that is not going
+		// already, and asks no approval for it.
 		c.Means = append(c.Means, "already being deleted")
+		return c
 	}
 	if obj.GetAnnotations()[desired.AnnotationDeletionPolicy] == string(ackv1alpha1.DeletionPolicyRetain) {
 		c.Released = true

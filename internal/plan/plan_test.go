@@ -20,7 +20,9 @@ import (
 	"github.com/docuflow/docuflow-operator/controllers"
 	"github.com/docuflow/docuflow-operator/internal/ack"
 	"github.com/docuflow/docuflow-operator/internal/ack/core"
+	ec2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ec2/v1alpha1"
 	ecsv1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ecs/v1alpha1"
+	elbv2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/elbv2/v1alpha1"
 	"github.com/docuflow/docuflow-operator/internal/cost"
 	"github.com/docuflow/docuflow-operator/internal/desired"
 	"github.com/docuflow/docuflow-operator/internal/validate"
@@ -90,6 +92,15 @@ func liveCopy(o core.Object, name string, ann map[string]string) core.Object {
 		a[k] = v
 	}
 	c.SetAnnotations(a)
+	return c
+}
+
+// deleting is a live child whose deletion is under way.
+func deleting(o core.Object) core.Object {
+	c := o.DeepCopyObject().(core.Object)
+	now := metav1.Now()
+	c.SetDeletionTimestamp(&now)
+	c.SetFinalizers([]string{"finalizers.services.k8s.aws/test"})
 	return c
 }
 
@@ -172,6 +183,13 @@ func TestEachKindOfChangeIsPlannedAndWorded(t *testing.T) {
 			want:  Change{Action: Delete, Kind: "LogGroup", DeletesData: true},
 			means: []string{"its log events are deleted with it"},
 			exit:  ExitApproval,
+		},
+		{
+			name:  "a log group already being deleted is not this change's deletion",
+			in:    Input{Preview: controllers.Preview{Leaving: []desired.Key{key(lg)}}, Children: []core.Object{deleting(lg)}},
+			want:  Change{Action: Delete, Kind: "LogGroup"},
+			means: []string{"already being deleted"},
+			exit:  ExitClean,
 		},
 		{
 			name:  "a dry run the ACK CRD refuses as immutable is a replacement",
@@ -404,5 +422,52 @@ func TestAHeldAdoptionIsNamedInTheNotes(t *testing.T) {
 	}
 	if p.ExitCode() != ExitClean || len(p.Changes) != 0 {
 		t.Errorf("a held plan exits %d with changes %+v", p.ExitCode(), p.Changes)
+	}
+}
+
+func TestFieldsACKWroteBackAreNotChanges(t *testing.T) {
+	stack := sampleStack(t)
+	res, r := rendered(t, stack)
+	eip := r["ElasticIPAddress"]
+	// The live address as the API server holds it: ACK wrote fields the
+	// mirror type does not model into its spec.
+	typed := eip.DeepCopyObject().(core.Object)
+	liveMap := toMap(typed)
+	ackWrote := map[string]any{"networkBorderGroup": "us-east-1", "publicIPv4Pool": "amazon"}
+	for k, v := range ackWrote {
+		liveMap["spec"].(map[string]any)[k] = v
+	}
+	// The stack's tags change; the dry run keeps ACK's fields.
+	body := eip.DeepCopyObject().(*ec2v1alpha1.ElasticIPAddress)
+	body.Spec.Tags = append(body.Spec.Tags, &ec2v1alpha1.Tag{Key: ptr.To("owner"), Value: ptr.To("payments")})
+	w := write(t, body, typed)
+	after := w.Body.DeepCopy().Object
+	for k, v := range ackWrote {
+		after["spec"].(map[string]any)[k] = v
+	}
+	p := Make(Input{Preview: controllers.Preview{Stack: stack, Desired: res, Writes: []controllers.PreviewWrite{w}}, Children: []core.Object{typed},
+		DryRuns: map[desired.Key]DryRun{key(eip): {After: after, Live: liveMap}}})
+	c := change(p, "ElasticIPAddress")
+	if c == nil || c.Action != Update || p.ExitCode() != ExitClean || len(c.Fields) != 1 || !strings.HasPrefix(c.Fields[0].Path, "tags") {
+		t.Fatalf("a tag change of an address: exit %d, change %+v; want one update of its tags", p.ExitCode(), c)
+	}
+}
+
+func TestARefusedChangeKeepsWhatOtherWritersOwn(t *testing.T) {
+	stack := sampleStack(t)
+	_, r := rendered(t, stack)
+	tg := r["TargetGroup"].(*elbv2v1alpha1.TargetGroup)
+	live := tg.DeepCopy()
+	// The targets ECS registered, which ACK reads back into the spec.
+	live.Spec.Targets = []*elbv2v1alpha1.TargetDescription{{ID: ptr.To("10.40.1.5"), Port: ptr.To(int64(8080))}}
+	body := tg.DeepCopy()
+	body.Spec.Port = ptr.To(int64(8081))
+	immutable := apierrors.NewInvalid(schema.GroupKind{Group: "elbv2.services.k8s.aws", Kind: "TargetGroup"}, tg.Name,
+		field.ErrorList{field.Invalid(field.NewPath("spec", "port"), 8081, "Value is immutable once set")})
+	p := Make(Input{Preview: controllers.Preview{Stack: stack, Writes: []controllers.PreviewWrite{write(t, body, live)}}, Children: []core.Object{live},
+		DryRuns: map[desired.Key]DryRun{key(tg): {Err: immutable}}})
+	c := change(p, "TargetGroup")
+	if c == nil || c.Action != Replace || len(c.Fields) != 1 || c.Fields[0].Path != "port" {
+		t.Fatalf("a refused port change: %+v; want a replacement naming the port alone", c)
 	}
 }

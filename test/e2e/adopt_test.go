@@ -15,6 +15,7 @@ import (
 
 	platformv1alpha1 "github.com/docuflow/docuflow-operator/api/v1alpha1"
 	ec2v1alpha1 "github.com/docuflow/docuflow-operator/internal/ack/ec2/v1alpha1"
+	"github.com/docuflow/docuflow-operator/internal/plan"
 	"github.com/docuflow/docuflow-operator/internal/realack"
 )
 
@@ -181,6 +182,31 @@ func TestAStackAdoptsWhatTerraformBuiltOnTheRealControllers(t *testing.T) {
 	sg := child[*ec2v1alpha1.SecurityGroup](t, ns, "adopt1-db-sg")
 	if db.securityGroups == nil || !slices.Contains(db.securityGroups, aws.ToString(sg.Status.ID)) {
 		t.Errorf("the adopted database is in security groups %v, not the stack's %s", db.securityGroups, aws.ToString(sg.Status.ID))
+	}
+
+	// docuflow plan, against the real ACK CRDs and the children as the
+	// real controllers wrote them: the converged stack changes nothing, a
+	// tag replaces nothing, and the class change is one update of the
+	// adopted database.
+	if _, p, code := planOf(t, stack, nil); code != plan.ExitClean || len(p.Changes) != 0 {
+		t.Errorf("the plan of the converged stack: exit %d, %d changes: %+v", code, len(p.Changes), p.Changes)
+	}
+	_, p, code := planOf(t, stack, func(s *platformv1alpha1.DocuFlowStack) { s.Spec.Tags = map[string]string{"team": "payments"} })
+	if n := p.Counts(); code != plan.ExitClean || n.Update == 0 || n.Replace+n.Delete != 0 || n.Create > 1 || n.Create == 1 && changeOf(p, "TaskDefinition") == nil {
+		// (The task definition carries the tags: a new revision.)
+		t.Errorf("the plan of a tag: exit %d, %+v; want updates and a new task definition only", code, n)
+	}
+	for _, c := range p.Changes {
+		for _, f := range c.Fields {
+			if !strings.HasPrefix(f.Path, "tags") && c.Kind != "Service" {
+				t.Errorf("the plan of a tag changes %s of %s %s: %s → %s", f.Path, c.Kind, c.Name, f.Old, f.New)
+			}
+		}
+	}
+	_, p, code = planOf(t, stack, func(s *platformv1alpha1.DocuFlowStack) { s.Spec.Database.InstanceClass = "db.t4g.small" })
+	if c := changeOf(p, "DBInstance"); code != plan.ExitClean || len(p.Changes) != 1 || c == nil || c.Action != plan.Update ||
+		len(c.Fields) != 1 || c.Fields[0].Path != "dbInstanceClass" || c.Fields[0].Old != "db.t4g.micro" || c.Fields[0].New != "db.t4g.small" {
+		t.Errorf("the plan of the class change: exit %d, changes %+v; want one update of the database's class", code, p.Changes)
 	}
 
 	// A later change of the stack goes to the same database, in place.

@@ -24,7 +24,7 @@ func runOperator(ctx context.Context, bin, logDir, kubeconfig string) (*operator
 	if err != nil {
 		return nil, err
 	}
-	o := &operator{metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", mport)}
+	o := &operator{metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", mport), bin: bin, kubeconfig: kubeconfig}
 	o.Process, err = realack.Start("docuflow operator", bin, []string{
 		"manager",
 		"--leader-elect=false",

@@ -195,6 +195,9 @@ func runSuite(m *testing.M) (code int) {
 type operator struct {
 	*realack.Process
 	metrics string
+	// bin and kubeconfig are the binary and the cluster it runs against:
+	// `docuflow plan` runs them too.
+	bin, kubeconfig string
 }
 
 // startOperator builds cmd/docuflow and runs `docuflow manager`.
