@@ -77,8 +77,9 @@ func (e *InvalidError) Error() string {
 func Explain(source string, err error) error {
 	var invalid *InvalidError
 	if errors.As(err, &invalid) {
-		lines := make([]string, 0, len(invalid.Errors()))
-		for _, e := range invalid.Errors() {
+		errs := invalid.Errors()
+		lines := make([]string, 0, len(errs))
+		for _, e := range errs {
 			lines = append(lines, "  "+e.Error())
 		}
 		return fmt.Errorf("%s is not a valid DocuFlowStack:\n%s", source, strings.Join(lines, "\n"))
